@@ -1,0 +1,37 @@
+// Message digests, HMAC and constant-time comparison.
+#ifndef DSTART_CRYPTO_DIGEST_H_
+#define DSTART_CRYPTO_DIGEST_H_
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace dstart::crypto {
+
+using Bytes = std::vector<uint8_t>;
+
+enum class Hash { kSha256, kSha384, kSha512 };
+
+// "SHA-256", "SHA-384", "SHA-512".
+std::string_view HashName(Hash hash);
+// Output length in bytes: 32, 48, 64.
+size_t HashSize(Hash hash);
+
+Bytes Digest(Hash hash, std::span<const uint8_t> data);
+Bytes Sha1(std::span<const uint8_t> data);  // Only for fingerprints; never for signatures.
+Bytes Sha256(std::span<const uint8_t> data);
+Bytes Sha384(std::span<const uint8_t> data);
+Bytes Sha512(std::span<const uint8_t> data);
+
+// HMAC (RFC 2104). Any key length is accepted.
+Bytes Hmac(Hash hash, std::span<const uint8_t> key, std::span<const uint8_t> data);
+Bytes HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data);
+
+// True when a and b have the same length and contents. The time taken depends only on the
+// lengths, never on where the contents differ.
+bool ConstantTimeEquals(std::span<const uint8_t> a, std::span<const uint8_t> b);
+
+}  // namespace dstart::crypto
+
+#endif  // DSTART_CRYPTO_DIGEST_H_
