@@ -1,0 +1,82 @@
+#include "crypto/digest.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cstdlib>
+
+#include "crypto/internal.h"
+
+namespace dstart::crypto {
+namespace {
+
+Bytes DigestWith(const EVP_MD* md, std::span<const uint8_t> data) {
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) {
+    // Only allocation failure makes a built-in digest fail.
+    std::abort();
+  }
+  out.resize(len);
+  return out;
+}
+
+}  // namespace
+
+std::string_view HashName(Hash hash) {
+  switch (hash) {
+    case Hash::kSha256:
+      return "SHA-256";
+    case Hash::kSha384:
+      return "SHA-384";
+    case Hash::kSha512:
+      return "SHA-512";
+  }
+  return "?";
+}
+
+size_t HashSize(Hash hash) {
+  switch (hash) {
+    case Hash::kSha256:
+      return 32;
+    case Hash::kSha384:
+      return 48;
+    case Hash::kSha512:
+      return 64;
+  }
+  return 0;
+}
+
+Bytes Digest(Hash hash, std::span<const uint8_t> data) {
+  return DigestWith(internal::HashMd(static_cast<int>(hash)), data);
+}
+Bytes Sha1(std::span<const uint8_t> data) { return DigestWith(EVP_sha1(), data); }
+Bytes Sha256(std::span<const uint8_t> data) { return Digest(Hash::kSha256, data); }
+Bytes Sha384(std::span<const uint8_t> data) { return Digest(Hash::kSha384, data); }
+Bytes Sha512(std::span<const uint8_t> data) { return Digest(Hash::kSha512, data); }
+
+Bytes Hmac(Hash hash, std::span<const uint8_t> key, std::span<const uint8_t> data) {
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int len = 0;
+  // HMAC() wants a non-null key pointer even for an empty key.
+  static const uint8_t kEmpty = 0;
+  if (HMAC(internal::HashMd(static_cast<int>(hash)), key.empty() ? &kEmpty : key.data(),
+           static_cast<int>(key.size()), data.data(), data.size(), out.data(), &len) == nullptr) {
+    std::abort();
+  }
+  out.resize(len);
+  return out;
+}
+
+Bytes HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data) {
+  return Hmac(Hash::kSha256, key, data);
+}
+
+bool ConstantTimeEquals(std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace dstart::crypto
