@@ -273,17 +273,21 @@ class Lexer {
       if (c == '\n') return ErrorHere("newline in string (use \\n or a heredoc)");
       if (c == '$' && Peek(1) == '{') {
         // An interpolation is kept verbatim, quotes and braces inside it included.
-        int depth = 0;
         int iline = line_, icol = col_;
-        do {
-          if (pos_ >= text_.size()) return Error(iline, icol, "interpolation \"${\" not terminated");
+        out += "${";
+        Advance();
+        Advance();
+        int depth = 1;
+        while (depth > 0) {
+          if (pos_ >= text_.size() || text_[pos_] == '\n') {
+            return Error(iline, icol, "interpolation \"${\" not terminated");
+          }
           char d = text_[pos_];
           if (d == '{') ++depth;
           if (d == '}') --depth;
-          if (d == '\n') return Error(iline, icol, "interpolation \"${\" not terminated on its line");
           out += d;
           Advance();
-        } while (depth > 0);
+        }
         continue;
       }
       if (c == '\\') {
@@ -521,7 +525,7 @@ class Parser {
       e.labels.push_back(tok_.text);
       DSTART_RETURN_IF_ERROR(Advance());
     }
-    if (tok_.type == Tok::kAssign || (json_ && tok_.type == Tok::kColon)) {
+    if ((!json_ && tok_.type == Tok::kAssign) || (json_ && tok_.type == Tok::kColon)) {
       if (!e.labels.empty()) {
         return Err(tok_, fmt::format("{}: a key with labels must be followed by '{{', not '='",
                                      e.key));
