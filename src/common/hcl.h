@@ -100,14 +100,15 @@ class Value {
  public:
   enum class Type { kString, kInt, kFloat, kBool, kList, kObject };
 
-  Value() : v_(std::string()) {}
-  Value(std::string s, Position pos) : v_(std::move(s)), pos_(std::move(pos)) {}
-  Value(const char* s, Position pos) : v_(std::string(s)), pos_(std::move(pos)) {}
-  Value(int64_t i, Position pos) : v_(i), pos_(std::move(pos)) {}
-  Value(double d, Position pos) : v_(d), pos_(std::move(pos)) {}
-  Value(bool b, Position pos) : v_(b), pos_(std::move(pos)) {}
-  Value(List l, Position pos) : v_(std::move(l)), pos_(std::move(pos)) {}
-  Value(Object o, Position pos) : v_(std::move(o)), pos_(std::move(pos)) {}
+  // (Defined below Entry, which they need complete.)
+  Value();
+  Value(std::string s, Position pos);
+  Value(const char* s, Position pos);
+  Value(int64_t i, Position pos);
+  Value(double d, Position pos);
+  Value(bool b, Position pos);
+  Value(List l, Position pos);
+  Value(Object o, Position pos);
 
   Type type() const { return static_cast<Type>(v_.index()); }
   // "string", "number", "bool", "list", "object" (as used in error messages).
@@ -145,6 +146,15 @@ struct Entry {
   // "file:line:column: key: " + message, as an InvalidArgument status.
   absl::Status Error(std::string_view message) const;
 };
+
+inline Value::Value() : v_(std::string()) {}
+inline Value::Value(std::string s, Position pos) : v_(std::move(s)), pos_(std::move(pos)) {}
+inline Value::Value(const char* s, Position pos) : v_(std::string(s)), pos_(std::move(pos)) {}
+inline Value::Value(int64_t i, Position pos) : v_(i), pos_(std::move(pos)) {}
+inline Value::Value(double d, Position pos) : v_(d), pos_(std::move(pos)) {}
+inline Value::Value(bool b, Position pos) : v_(b), pos_(std::move(pos)) {}
+inline Value::Value(List l, Position pos) : v_(std::move(l)), pos_(std::move(pos)) {}
+inline Value::Value(Object o, Position pos) : v_(std::move(o)), pos_(std::move(pos)) {}
 
 // Parses `text`; `filename` appears in positions and errors ("" for none).
 absl::StatusOr<Object> Parse(std::string_view text, std::string_view filename = "");
