@@ -487,12 +487,19 @@ std::string PrivateKey::ToPkcs8Pem() const {
 }
 
 PublicKey PrivateKey::Public() const {
-  // A separate public-only object, so that a PublicKey never carries private material.
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(key_.get(), &der);
-  const unsigned char* p = der;
-  EvpPkeyPtr pub(len > 0 ? d2i_PUBKEY(nullptr, &p, len) : nullptr);
-  OPENSSL_free(der);
+  // A separate public-only object, so that a PublicKey never carries private material. Copying
+  // the public parameters is much cheaper than an encode/decode round trip in OpenSSL 3.0.
+  OSSL_PARAM* raw_params = nullptr;
+  EvpPkeyPtr pub;
+  if (EVP_PKEY_todata(key_.get(), EVP_PKEY_PUBLIC_KEY, &raw_params) == 1) {
+    OsslParamPtr params(raw_params);
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
+    EVP_PKEY* out = nullptr;
+    if (ctx && EVP_PKEY_fromdata_init(ctx.get()) == 1 &&
+        EVP_PKEY_fromdata(ctx.get(), &out, EVP_PKEY_PUBLIC_KEY, params.get()) == 1) {
+      pub.reset(out);
+    }
+  }
   if (!pub) {
     // Cannot happen for keys that passed Classify; fall back to sharing the key.
     internal::ClearOpenSslErrors();
