@@ -2,10 +2,9 @@
 // JSON, read back as an HCL document, converts to the same JSON.
 #include <cstdint>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "common/hcl.h"
 

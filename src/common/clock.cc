@@ -1,8 +1,7 @@
 #include "common/clock.h"
 
-#include <time.h>
-
 #include <fmt/format.h>
+#include <time.h>
 
 namespace dstart::common {
 namespace {

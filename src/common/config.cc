@@ -1,13 +1,12 @@
 #include "common/config.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "common/duration.h"
 #include "common/file.h"
@@ -25,8 +24,8 @@ std::vector<std::string> SplitPath(std::string_view path) {
   size_t start = 0;
   while (true) {
     size_t dot = path.find('.', start);
-    out.emplace_back(path.substr(start, dot == std::string_view::npos ? std::string_view::npos
-                                                                      : dot - start));
+    out.emplace_back(
+        path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
@@ -112,7 +111,8 @@ ScalarKind KindOf(const YAML::Node& n) {
     bool ok = true;
     for (size_t k = 2; k < s.size(); ++k) {
       char c = s[k];
-      ok = ok && (std::isxdigit(static_cast<unsigned char>(c)) != 0) && (s[1] == 'x' || (c >= '0' && c <= '7'));
+      ok = ok && (std::isxdigit(static_cast<unsigned char>(c)) != 0) &&
+           (s[1] == 'x' || (c >= '0' && c <= '7'));
     }
     if (ok) return ScalarKind::kInt;
   }
@@ -133,11 +133,16 @@ std::string_view KindName(const YAML::Node& n) {
   if (n.IsMap()) return "a mapping";
   if (n.IsSequence()) return "a list";
   switch (KindOf(n)) {
-    case ScalarKind::kNull: return "null";
-    case ScalarKind::kBool: return "a bool";
-    case ScalarKind::kInt: return "an integer";
-    case ScalarKind::kFloat: return "a float";
-    case ScalarKind::kString: return "a string";
+    case ScalarKind::kNull:
+      return "null";
+    case ScalarKind::kBool:
+      return "a bool";
+    case ScalarKind::kInt:
+      return "an integer";
+    case ScalarKind::kFloat:
+      return "a float";
+    case ScalarKind::kString:
+      return "a string";
   }
   return "a value";
 }
@@ -258,9 +263,9 @@ absl::StatusOr<YamlConfig> YamlConfig::Parse(std::string_view text, std::string_
     if (root.IsNull() || !root.IsDefined()) {
       cfg.impl_->root = YAML::Node(YAML::NodeType::Map);
     } else if (!root.IsMap()) {
-      return absl::InvalidArgumentError(fmt::format(
-          "{}{}:{}: the configuration's top level must be a mapping, got {}", where,
-          root.Mark().line + 1, root.Mark().column + 1, KindName(root)));
+      return absl::InvalidArgumentError(
+          fmt::format("{}{}:{}: the configuration's top level must be a mapping, got {}", where,
+                      root.Mark().line + 1, root.Mark().column + 1, KindName(root)));
     } else {
       cfg.impl_->root = root;
     }
@@ -290,10 +295,10 @@ absl::StatusOr<std::vector<EnvOverride>> YamlConfig::ApplyEnvOverrides(
     const std::string& v = o.value;
     YAML::Node replacement;
     auto bad = [&](std::string_view want) {
-      return impl_->Error(leaf.path,
-                          fmt::format("cannot override with environment variable {}={}: {}", o.env,
-                                      IsSecretPath(leaf.path) ? std::string("<redacted>") : GoQuote(v),
-                                      want));
+      return impl_->Error(
+          leaf.path,
+          fmt::format("cannot override with environment variable {}={}: {}", o.env,
+                      IsSecretPath(leaf.path) ? std::string("<redacted>") : GoQuote(v), want));
     };
     if (leaf.node.IsSequence()) {
       replacement = YAML::Node(YAML::NodeType::Sequence);
@@ -348,7 +353,8 @@ absl::StatusOr<std::string> YamlConfig::GetString(std::string_view path) const {
   absl::StatusOr<YAML::Node> n = impl_->Get(path);
   if (!n.ok()) return n.status();
   if (n->IsNull()) return std::string();
-  if (!n->IsScalar()) return impl_->Error(path, fmt::format("expected a string, got {}", KindName(*n)));
+  if (!n->IsScalar())
+    return impl_->Error(path, fmt::format("expected a string, got {}", KindName(*n)));
   return n->Scalar();
 }
 
@@ -390,7 +396,8 @@ absl::StatusOr<std::vector<std::string>> YamlConfig::GetStringList(std::string_v
   if (!n.ok()) return n.status();
   std::vector<std::string> out;
   if (n->IsNull()) return out;
-  if (!n->IsSequence()) return impl_->Error(path, fmt::format("expected a list, got {}", KindName(*n)));
+  if (!n->IsSequence())
+    return impl_->Error(path, fmt::format("expected a list, got {}", KindName(*n)));
   for (size_t i = 0; i < n->size(); ++i) {
     const YAML::Node item = (*n)[i];
     if (!item.IsScalar() && !item.IsNull()) {
@@ -444,17 +451,20 @@ absl::StatusOr<std::vector<std::string>> YamlConfig::Keys(std::string_view path)
 absl::StatusOr<YamlConfig> YamlConfig::Sub(std::string_view path) const {
   absl::StatusOr<YAML::Node> n = impl_->Get(path);
   if (!n.ok()) return n.status();
-  if (!n->IsMap()) return impl_->Error(path, fmt::format("expected a mapping, got {}", KindName(*n)));
+  if (!n->IsMap())
+    return impl_->Error(path, fmt::format("expected a mapping, got {}", KindName(*n)));
   YamlConfig sub;
   sub.impl_->root = YAML::Clone(*n);
   sub.impl_->filename = impl_->filename;
   return sub;
 }
 
-void YamlConfig::SetString(std::string_view path, std::string_view value) {
+namespace {
+
+void SetNode(YAML::Node root, std::string_view path, const YAML::Node& value) {
   std::vector<std::string> segs = SplitPath(path);
   if (segs.empty()) return;
-  YAML::Node cur = impl_->root;
+  YAML::Node cur = root;
   for (size_t i = 0; i + 1 < segs.size(); ++i) {
     YAML::Node next = cur[segs[i]];
     if (!next.IsMap()) {
@@ -463,9 +473,56 @@ void YamlConfig::SetString(std::string_view path, std::string_view value) {
     }
     cur.reset(next);
   }
+  cur[segs.back()] = value;
+}
+
+void Merge(YAML::Node into, const YAML::Node& from) {
+  for (auto it = from.begin(); it != from.end(); ++it) {
+    if (!it->first.IsScalar()) continue;
+    const std::string& key = it->first.Scalar();
+    YAML::Node existing = into[key];
+    if (!existing.IsDefined()) {
+      into[key] = YAML::Clone(it->second);
+    } else if (existing.IsMap() && it->second.IsMap()) {
+      Merge(existing, it->second);
+    }
+  }
+}
+
+}  // namespace
+
+void YamlConfig::SetString(std::string_view path, std::string_view value) {
   YAML::Node v{std::string(value)};
   v.SetTag("!");
-  cur[segs.back()] = v;
+  SetNode(impl_->root, path, v);
+}
+
+void YamlConfig::SetInt(std::string_view path, int64_t value) {
+  SetNode(impl_->root, path, YAML::Node(std::to_string(value)));
+}
+
+void YamlConfig::SetBool(std::string_view path, bool value) {
+  SetNode(impl_->root, path, YAML::Node(value ? "true" : "false"));
+}
+
+void YamlConfig::SetDouble(std::string_view path, double value) {
+  std::string text = fmt::format("{}", value);
+  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";  // stays a float
+  SetNode(impl_->root, path, YAML::Node(text));
+}
+
+void YamlConfig::SetStringList(std::string_view path, const std::vector<std::string>& value) {
+  YAML::Node seq(YAML::NodeType::Sequence);
+  for (const std::string& s : value) {
+    YAML::Node item(s);
+    item.SetTag("!");
+    seq.push_back(item);
+  }
+  SetNode(impl_->root, path, seq);
+}
+
+void YamlConfig::MergeMissing(const YamlConfig& defaults) {
+  Merge(impl_->root, defaults.impl_->root);
 }
 
 std::string YamlConfig::ToYaml() const {

@@ -85,8 +85,18 @@ class YamlConfig {
   // A sub-tree as its own config (for example "Clients.core-metadata").
   absl::StatusOr<YamlConfig> Sub(std::string_view path) const;
 
-  // Sets a scalar at `path`, creating mappings on the way.
+  // Set a value at `path`, creating mappings on the way (and replacing a non-mapping on the way).
+  // The value keeps its type for later overrides: SetInt then SERVICE_PORT=abc is an error.
   void SetString(std::string_view path, std::string_view value);
+  void SetInt(std::string_view path, int64_t value);
+  void SetBool(std::string_view path, bool value);
+  void SetDouble(std::string_view path, double value);
+  void SetStringList(std::string_view path, const std::vector<std::string>& value);
+
+  // Adds every key of `defaults` that this config lacks (recursively into mappings), so the
+  // env-override rule can reach keys a service knows even when its file leaves them out, as
+  // EdgeX's struct-based overrides do. Values present here are kept.
+  void MergeMissing(const YamlConfig& defaults);
 
   std::string ToYaml() const;
 

@@ -11,7 +11,8 @@ namespace {
 constexpr uint64_t kMaxMagnitude = uint64_t{1} << 63;  // |math.MinInt64|
 
 absl::Status Invalid(std::string_view orig, std::string_view why = {}) {
-  if (why.empty()) return absl::InvalidArgumentError(fmt::format("invalid duration {}", GoQuote(orig)));
+  if (why.empty())
+    return absl::InvalidArgumentError(fmt::format("invalid duration {}", GoQuote(orig)));
   return absl::InvalidArgumentError(fmt::format("invalid duration {}: {}", GoQuote(orig), why));
 }
 

@@ -2,12 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 namespace dstart::common {
 namespace {
@@ -15,11 +14,15 @@ namespace {
 absl::Status ErrnoError(int err, std::string_view what, const std::string& path) {
   std::string msg = fmt::format("{} {}: {}", what, path, strerror(err));
   switch (err) {
-    case ENOENT: return absl::NotFoundError(msg);
+    case ENOENT:
+      return absl::NotFoundError(msg);
     case EACCES:
-    case EPERM: return absl::PermissionDeniedError(msg);
-    case EEXIST: return absl::AlreadyExistsError(msg);
-    default: return absl::InternalError(msg);
+    case EPERM:
+      return absl::PermissionDeniedError(msg);
+    case EEXIST:
+      return absl::AlreadyExistsError(msg);
+    default:
+      return absl::InternalError(msg);
   }
 }
 
@@ -46,7 +49,8 @@ absl::Status WriteAll(int fd, std::string_view data, const std::string& path) {
 
 absl::Status AtomicWriteFile(const std::string& path, std::string_view data, mode_t mode) {
   if (path.empty() || path.back() == '/') {
-    return absl::InvalidArgumentError(fmt::format("cannot write file \"{}\": not a file name", path));
+    return absl::InvalidArgumentError(
+        fmt::format("cannot write file \"{}\": not a file name", path));
   }
   std::string dir = DirName(path);
   std::string tmp = path + ".tmp-XXXXXX";
@@ -105,7 +109,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 absl::Status EnsureDir(const std::string& path, mode_t mode) {
-  if (path.empty()) return absl::InvalidArgumentError("cannot create a directory with an empty path");
+  if (path.empty())
+    return absl::InvalidArgumentError("cannot create a directory with an empty path");
   struct stat st {};
   if (stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return absl::OkStatus();

@@ -1,14 +1,14 @@
 #include "common/hcl.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <map>
-#include <set>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/duration.h"
 #include "common/file.h"
@@ -24,7 +24,7 @@ constexpr int kMaxDepth = 128;
 enum class Tok {
   kEof,
   kIdent,
-  kString,   // quoted string or heredoc, already decoded
+  kString,  // quoted string or heredoc, already decoded
   kInt,
   kFloat,
   kBool,
@@ -50,19 +50,31 @@ struct Token {
 
 std::string Describe(const Token& t) {
   switch (t.type) {
-    case Tok::kEof: return "end of file";
-    case Tok::kIdent: return fmt::format("identifier {}", t.text);
-    case Tok::kString: return t.heredoc ? "heredoc" : fmt::format("string {}", GoQuote(t.text));
+    case Tok::kEof:
+      return "end of file";
+    case Tok::kIdent:
+      return fmt::format("identifier {}", t.text);
+    case Tok::kString:
+      return t.heredoc ? "heredoc" : fmt::format("string {}", GoQuote(t.text));
     case Tok::kInt:
-    case Tok::kFloat: return fmt::format("number {}", t.text);
-    case Tok::kBool: return t.bval ? "true" : "false";
-    case Tok::kLBrace: return "'{'";
-    case Tok::kRBrace: return "'}'";
-    case Tok::kLBrack: return "'['";
-    case Tok::kRBrack: return "']'";
-    case Tok::kComma: return "','";
-    case Tok::kAssign: return "'='";
-    case Tok::kColon: return "':'";
+    case Tok::kFloat:
+      return fmt::format("number {}", t.text);
+    case Tok::kBool:
+      return t.bval ? "true" : "false";
+    case Tok::kLBrace:
+      return "'{'";
+    case Tok::kRBrace:
+      return "'}'";
+    case Tok::kLBrack:
+      return "'['";
+    case Tok::kRBrack:
+      return "']'";
+    case Tok::kComma:
+      return "','";
+    case Tok::kAssign:
+      return "'='";
+    case Tok::kColon:
+      return "':'";
   }
   return "token";
 }
@@ -168,27 +180,48 @@ class Lexer {
     if (pos_ >= text_.size()) return absl::OkStatus();
     char c = text_[pos_];
     switch (c) {
-      case '{': Advance(); t->type = Tok::kLBrace; return absl::OkStatus();
-      case '}': Advance(); t->type = Tok::kRBrace; return absl::OkStatus();
-      case '[': Advance(); t->type = Tok::kLBrack; return absl::OkStatus();
-      case ']': Advance(); t->type = Tok::kRBrack; return absl::OkStatus();
-      case ',': Advance(); t->type = Tok::kComma; return absl::OkStatus();
-      case '=': Advance(); t->type = Tok::kAssign; return absl::OkStatus();
-      case ':': Advance(); t->type = Tok::kColon; return absl::OkStatus();
-      case '"': return LexString(t);
-      default: break;
+      case '{':
+        Advance();
+        t->type = Tok::kLBrace;
+        return absl::OkStatus();
+      case '}':
+        Advance();
+        t->type = Tok::kRBrace;
+        return absl::OkStatus();
+      case '[':
+        Advance();
+        t->type = Tok::kLBrack;
+        return absl::OkStatus();
+      case ']':
+        Advance();
+        t->type = Tok::kRBrack;
+        return absl::OkStatus();
+      case ',':
+        Advance();
+        t->type = Tok::kComma;
+        return absl::OkStatus();
+      case '=':
+        Advance();
+        t->type = Tok::kAssign;
+        return absl::OkStatus();
+      case ':':
+        Advance();
+        t->type = Tok::kColon;
+        return absl::OkStatus();
+      case '"':
+        return LexString(t);
+      default:
+        break;
     }
     if (c == '<' && Peek(1) == '<') return LexHeredoc(t);
-    if (IsDigit(c) || (c == '-' && (IsDigit(Peek(1)) || Peek(1) == '.')) || (c == '.' && IsDigit(Peek(1)))) {
+    if (IsDigit(c) || (c == '-' && (IsDigit(Peek(1)) || Peek(1) == '.')) ||
+        (c == '.' && IsDigit(Peek(1)))) {
       return LexNumber(t);
     }
     if (IsLetter(c)) {
       size_t start = pos_;
       while (pos_ < text_.size() && (IsLetter(text_[pos_]) || IsDigit(text_[pos_]) ||
-                                     text_[pos_] == '-' || text_[pos_] == '.' || text_[pos_] == ':')) {
-        // ':' only inside an identifier that continues with a letter (as in "a:b"); a trailing
-        // ':' is the JSON separator.
-        if (text_[pos_] == ':' && !(pos_ + 1 < text_.size() && IsLetter(text_[pos_ + 1]))) break;
+                                     text_[pos_] == '-' || text_[pos_] == '.')) {
         Advance();
       }
       t->text = std::string(text_.substr(start, pos_ - start));
@@ -310,16 +343,36 @@ class Lexer {
     char e = text_[pos_];
     Advance();
     switch (e) {
-      case 'n': *out += '\n'; return absl::OkStatus();
-      case 't': *out += '\t'; return absl::OkStatus();
-      case 'r': *out += '\r'; return absl::OkStatus();
-      case '"': *out += '"'; return absl::OkStatus();
-      case '\\': *out += '\\'; return absl::OkStatus();
-      case 'a': *out += '\a'; return absl::OkStatus();
-      case 'b': *out += '\b'; return absl::OkStatus();
-      case 'f': *out += '\f'; return absl::OkStatus();
-      case 'v': *out += '\v'; return absl::OkStatus();
-      case '/': *out += '/'; return absl::OkStatus();
+      case 'n':
+        *out += '\n';
+        return absl::OkStatus();
+      case 't':
+        *out += '\t';
+        return absl::OkStatus();
+      case 'r':
+        *out += '\r';
+        return absl::OkStatus();
+      case '"':
+        *out += '"';
+        return absl::OkStatus();
+      case '\\':
+        *out += '\\';
+        return absl::OkStatus();
+      case 'a':
+        *out += '\a';
+        return absl::OkStatus();
+      case 'b':
+        *out += '\b';
+        return absl::OkStatus();
+      case 'f':
+        *out += '\f';
+        return absl::OkStatus();
+      case 'v':
+        *out += '\v';
+        return absl::OkStatus();
+      case '/':
+        *out += '/';
+        return absl::OkStatus();
       case 'u':
       case 'U': {
         int n = e == 'u' ? 4 : 8;
@@ -332,15 +385,16 @@ class Lexer {
           Advance();
         }
         if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-          return Error(line, col, fmt::format("invalid escape \\{}: U+{:04X} is not a character", e, cp));
+          return Error(line, col,
+                       fmt::format("invalid escape \\{}: U+{:04X} is not a character", e, cp));
         }
         AppendUtf8(out, cp);
         return absl::OkStatus();
       }
       default:
         if (e == '\n') return Error(line, col, "newline in string (use \\n or a heredoc)");
-        return Error(line, col, fmt::format("invalid escape {} in string",
-                                            GoQuote(std::string("\\") + e)));
+        return Error(line, col,
+                     fmt::format("invalid escape {} in string", GoQuote(std::string("\\") + e)));
     }
   }
 
@@ -356,10 +410,12 @@ class Lexer {
     size_t start = pos_;
     while (pos_ < text_.size() && (IsLetter(text_[pos_]) || IsDigit(text_[pos_]))) Advance();
     std::string anchor(text_.substr(start, pos_ - start));
-    if (anchor.empty()) return Error(line, col, "heredoc needs an anchor after \"<<\" (as in <<EOF)");
+    if (anchor.empty())
+      return Error(line, col, "heredoc needs an anchor after \"<<\" (as in <<EOF)");
     if (Peek() == '\r') Advance();
     if (Peek() != '\n') {
-      return Error(line, col, fmt::format("heredoc anchor {} must be followed by a newline", anchor));
+      return Error(line, col,
+                   fmt::format("heredoc anchor {} must be followed by a newline", anchor));
     }
     Advance();
     std::vector<std::string> lines;
@@ -527,8 +583,8 @@ class Parser {
     }
     if ((!json_ && tok_.type == Tok::kAssign) || (json_ && tok_.type == Tok::kColon)) {
       if (!e.labels.empty()) {
-        return Err(tok_, fmt::format("{}: a key with labels must be followed by '{{', not '='",
-                                     e.key));
+        return Err(tok_,
+                   fmt::format("{}: a key with labels must be followed by '{{', not '='", e.key));
       }
       DSTART_RETURN_IF_ERROR(Advance());
       DSTART_RETURN_IF_ERROR(ParseValue(&e.value, e.key, depth + 1));
@@ -541,7 +597,8 @@ class Parser {
       DSTART_RETURN_IF_ERROR(ParseItems(&body, true, open, depth + 1));
       e.value = Value(std::move(body), Pos(open));
     } else if (tok_.type == Tok::kColon) {
-      return Err(tok_, fmt::format("{}: expected '=' or '{{', got ':' (HCL assigns with '=')", e.key));
+      return Err(tok_,
+                 fmt::format("{}: expected '=' or '{{', got ':' (HCL assigns with '=')", e.key));
     } else {
       if (json_) return Err(tok_, fmt::format("{}: expected ':', got {}", e.key, Describe(tok_)));
       (void)key_tok;
@@ -556,10 +613,18 @@ class Parser {
     if (depth > kMaxDepth) return Err(tok_, "nesting too deep");
     Token t = tok_;
     switch (t.type) {
-      case Tok::kString: *out = Value(t.text, Pos(t)); return Advance();
-      case Tok::kInt: *out = Value(t.ival, Pos(t)); return Advance();
-      case Tok::kFloat: *out = Value(t.fval, Pos(t)); return Advance();
-      case Tok::kBool: *out = Value(t.bval, Pos(t)); return Advance();
+      case Tok::kString:
+        *out = Value(t.text, Pos(t));
+        return Advance();
+      case Tok::kInt:
+        *out = Value(t.ival, Pos(t));
+        return Advance();
+      case Tok::kFloat:
+        *out = Value(t.fval, Pos(t));
+        return Advance();
+      case Tok::kBool:
+        *out = Value(t.bval, Pos(t));
+        return Advance();
       case Tok::kLBrace: {
         Object body;
         body.pos = Pos(t);
@@ -583,14 +648,16 @@ class Parser {
           if (tok_.type == Tok::kComma) {
             DSTART_RETURN_IF_ERROR(Advance());
           } else if (tok_.type != Tok::kRBrack) {
-            return Err(tok_, fmt::format("expected ',' or ']' in the list, got {}", Describe(tok_)));
+            return Err(tok_,
+                       fmt::format("expected ',' or ']' in the list, got {}", Describe(tok_)));
           }
         }
         *out = Value(std::move(items), Pos(t));
         return Advance();
       }
       case Tok::kIdent:
-        if (json_ && t.text == "null") return Err(t, fmt::format("{}: null is not supported", what));
+        if (json_ && t.text == "null")
+          return Err(t, fmt::format("{}: null is not supported", what));
         return Err(t, fmt::format("{}: expected a value, got {} (strings need double quotes)", what,
                                   Describe(t)));
       default:
@@ -624,21 +691,30 @@ absl::StatusOr<const Entry*> Single(const Object& obj, std::string_view key) {
 
 std::string ValueDescription(const Value& v) {
   switch (v.type()) {
-    case Value::Type::kString: return fmt::format("string {}", GoQuote(v.string_value()));
-    case Value::Type::kInt: return fmt::format("number {}", v.int_value());
-    case Value::Type::kFloat: return fmt::format("number {}", v.number_value());
-    case Value::Type::kBool: return fmt::format("bool {}", v.bool_value());
-    default: return std::string(v.TypeName());
+    case Value::Type::kString:
+      return fmt::format("string {}", GoQuote(v.string_value()));
+    case Value::Type::kInt:
+      return fmt::format("number {}", v.int_value());
+    case Value::Type::kFloat:
+      return fmt::format("number {}", v.number_value());
+    case Value::Type::kBool:
+      return fmt::format("bool {}", v.bool_value());
+    default:
+      return std::string(v.TypeName());
   }
 }
 
 absl::StatusOr<std::string> AsString(const Value& v) {
   switch (v.type()) {
-    case Value::Type::kString: return v.string_value();
-    case Value::Type::kInt: return std::to_string(v.int_value());
-    case Value::Type::kFloat: return fmt::format("{}", v.number_value());
+    case Value::Type::kString:
+      return v.string_value();
+    case Value::Type::kInt:
+      return std::to_string(v.int_value());
+    case Value::Type::kFloat:
+      return fmt::format("{}", v.number_value());
     default:
-      return absl::InvalidArgumentError(fmt::format("expected a string, got {}", ValueDescription(v)));
+      return absl::InvalidArgumentError(
+          fmt::format("expected a string, got {}", ValueDescription(v)));
   }
 }
 
@@ -705,12 +781,17 @@ std::string Position::ToString() const {
 
 std::string_view Value::TypeName() const {
   switch (type()) {
-    case Type::kString: return "string";
+    case Type::kString:
+      return "string";
     case Type::kInt:
-    case Type::kFloat: return "number";
-    case Type::kBool: return "bool";
-    case Type::kList: return "list";
-    case Type::kObject: return "object";
+    case Type::kFloat:
+      return "number";
+    case Type::kBool:
+      return "bool";
+    case Type::kList:
+      return "list";
+    case Type::kObject:
+      return "object";
   }
   return "value";
 }
@@ -727,6 +808,13 @@ absl::Status Entry::Error(std::string_view message) const {
 const Entry* Object::Find(std::string_view key) const {
   for (const Entry& e : entries_) {
     if (e.key == key) return &e;
+  }
+  return nullptr;
+}
+
+const Entry* Object::FindBlock(std::string_view key, std::string_view label) const {
+  for (const Entry& e : entries_) {
+    if (e.key == key && e.labels.size() == 1 && e.labels[0] == label) return &e;
   }
   return nullptr;
 }
@@ -855,8 +943,8 @@ absl::Status Object::GetObject(std::string_view key, const Object** out) const {
   if (!e.ok()) return e.status();
   if (*e == nullptr) return absl::OkStatus();
   if (!(*e)->labels.empty()) {
-    return (*e)->Error(fmt::format("expected a block without labels, got {} label(s)",
-                                   (*e)->labels.size()));
+    return (*e)->Error(
+        fmt::format("expected a block without labels, got {} label(s)", (*e)->labels.size()));
   }
   if (!(*e)->value.is_object()) {
     return (*e)->Error(fmt::format("expected a block, got {}", ValueDescription((*e)->value)));
@@ -899,16 +987,21 @@ absl::StatusOr<Object> ParseFile(const std::string& path) {
 
 nlohmann::json ToJson(const Value& value) {
   switch (value.type()) {
-    case Value::Type::kString: return value.string_value();
-    case Value::Type::kInt: return value.int_value();
-    case Value::Type::kFloat: return value.number_value();
-    case Value::Type::kBool: return value.bool_value();
+    case Value::Type::kString:
+      return value.string_value();
+    case Value::Type::kInt:
+      return value.int_value();
+    case Value::Type::kFloat:
+      return value.number_value();
+    case Value::Type::kBool:
+      return value.bool_value();
     case Value::Type::kList: {
       nlohmann::json arr = nlohmann::json::array();
       for (const Value& v : value.list()) arr.push_back(ToJson(v));
       return arr;
     }
-    case Value::Type::kObject: return ToJson(value.object());
+    case Value::Type::kObject:
+      return ToJson(value.object());
   }
   return nullptr;
 }

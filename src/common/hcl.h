@@ -3,12 +3,12 @@
 //
 // Syntax accepted:
 //   key = value                      attributes; value: "string", <<EOF heredoc, <<-EOF indented
-//                                    heredoc, 42, -7, 0x1f, 1.5, 1e3, true/false, [list], { object }
-//   name "label" ident { ... }       blocks with zero or more labels (quoted strings or identifiers)
-//   name = { ... } / name { ... }    both give an object
-//   # comment, // comment, /* comment */
-//   lists and objects may separate items with ',' and end with a trailing ','
-//   a document whose first character is '{' is read as JSON (HCL1 does the same)
+//                                    heredoc, 42, -7, 0x1f, 1.5, 1e3, true/false, [list], { object
+//                                    }
+//   name "label" ident { ... }       blocks with zero or more labels (quoted strings or
+//   identifiers) name = { ... } / name { ... }    both give an object # comment, // comment, /*
+//   comment */ lists and objects may separate items with ',' and end with a trailing ',' a document
+//   whose first character is '{' is read as JSON (HCL1 does the same)
 // Strings take the escapes \n \t \r \" \\ \uXXXX \UXXXXXXXX; "${...}" is kept verbatim.
 // Syntax errors read "file:line:column: message" (1-based; columns count bytes).
 //
@@ -22,12 +22,11 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -60,6 +59,8 @@ class Object {
   // Every entry named `key`, in source order.
   std::vector<const Entry*> FindAll(std::string_view key) const;
   bool Has(std::string_view key) const { return Find(key) != nullptr; }
+  // The first block `key "label" { }` (exactly one label), or null: FindBlock("DataStore", "sql").
+  const Entry* FindBlock(std::string_view key, std::string_view label) const;
 
   // Typed getters. When `key` is absent they return OK and leave *out unchanged (so *out can
   // hold the default). InvalidArgument, with position and key, when the value has the wrong type

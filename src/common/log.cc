@@ -1,6 +1,7 @@
 #include "common/log.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <cctype>
 #include <cerrno>
 #include <mutex>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
@@ -58,8 +57,8 @@ bool LogfmtNeedsQuotes(std::string_view v) {
 // logrus's TextFormatter quotes anything outside [A-Za-z0-9-._/@^+], and empty values.
 std::string LogrusValue(std::string_view v) {
   bool plain = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '/' || c == '@' || c == '^' || c == '+';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '/' || c == '@' || c == '^' || c == '+';
   });
   return plain ? std::string(v) : GoQuote(v);
 }
@@ -76,11 +75,16 @@ std::string LogfmtKey(std::string_view k) {
 
 std::string_view LogrusLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kTrace: return "trace";
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warning";
-    case LogLevel::kError: return "error";
+    case LogLevel::kTrace:
+      return "trace";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -106,11 +110,16 @@ absl::StatusOr<LogLevel> ParseLogLevel(std::string_view text) {
 
 std::string_view LogLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kTrace: return "TRACE";
-    case LogLevel::kDebug: return "DEBUG";
-    case LogLevel::kInfo: return "INFO";
-    case LogLevel::kWarn: return "WARN";
-    case LogLevel::kError: return "ERROR";
+    case LogLevel::kTrace:
+      return "TRACE";
+    case LogLevel::kDebug:
+      return "DEBUG";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarn:
+      return "WARN";
+    case LogLevel::kError:
+      return "ERROR";
   }
   return "INFO";
 }

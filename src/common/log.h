@@ -3,8 +3,8 @@
 //   kEdgex  (go-kit logfmt, spec/edgex.md §9.1)
 //     level=INFO ts=2023-04-04T01:10:04.805777526Z app=<app> source=<file>:<line> msg="..." k=v
 //   kLogrus (SPIRE's logrus text format, spec/edgex.md §9.1)
-//     time="2023-04-04T21:51:58Z" level=error msg="No identity issued" method=FetchX509SVID pid=87411
-//     (extra fields sorted by key, as logrus does)
+//     time="2023-04-04T21:51:58Z" level=error msg="No identity issued" method=FetchX509SVID
+//     pid=87411 (extra fields sorted by key, as logrus does)
 //   kJson   (SPIRE's log_format = "json": one JSON object per line, keys sorted)
 //
 // Logfmt values are quoted only when they contain a space, '=', '"', a control character or
@@ -48,8 +48,9 @@ struct LogField {
   LogField(std::string_view k, bool v) : key(k), value(v ? "true" : "false") {}
   LogField(std::string_view k, double v);
   template <typename T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>)
-  LogField(std::string_view k, T v) : key(k), value(std::to_string(v)) {}
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>)
+      LogField(std::string_view k, T v)
+      : key(k), value(std::to_string(v)) {}
 
   std::string key;
   std::string value;
@@ -72,11 +73,11 @@ absl::StatusOr<std::shared_ptr<LogSink>> FileSink(const std::string& path);
 class Logger {
  public:
   struct Options {
-    std::string app;                      // app=<app> in the EdgeX format; unused by logrus.
+    std::string app;  // app=<app> in the EdgeX format; unused by logrus.
     LogFormat format = LogFormat::kEdgex;
     LogLevel level = LogLevel::kInfo;
-    std::shared_ptr<LogSink> sink;        // null: stderr.
-    const Clock* clock = nullptr;         // null: Clock::Real(). Must outlive the logger.
+    std::shared_ptr<LogSink> sink;  // null: stderr.
+    const Clock* clock = nullptr;   // null: Clock::Real(). Must outlive the logger.
   };
 
   // A logger writing to stderr in the EdgeX format at INFO, app "dstart".
@@ -124,13 +125,13 @@ constexpr const char* Basename(const char* path) {
 // DSTART_LOG_INFO(logger, "message");
 // DSTART_LOG_INFO(logger, "message", {{"key", "value"}, {"port", 59841}});
 // `logger` is a Logger (or a reference to one); arguments are evaluated only when enabled.
-#define DSTART_LOG_AT_(logger, lvl, ...)                                                  \
-  do {                                                                                   \
-    const ::dstart::common::Logger& dstart_logger_ = (logger);                           \
-    if (dstart_logger_.Enabled(lvl)) {                                                   \
+#define DSTART_LOG_AT_(logger, lvl, ...)                                                    \
+  do {                                                                                      \
+    const ::dstart::common::Logger& dstart_logger_ = (logger);                              \
+    if (dstart_logger_.Enabled(lvl)) {                                                      \
       dstart_logger_.Log(lvl, ::dstart::common::log_internal::Basename(__FILE__), __LINE__, \
-                         __VA_ARGS__);                                                   \
-    }                                                                                    \
+                         __VA_ARGS__);                                                      \
+    }                                                                                       \
   } while (0)
 #define DSTART_LOG_TRACE(logger, ...) \
   DSTART_LOG_AT_(logger, ::dstart::common::LogLevel::kTrace, __VA_ARGS__)

@@ -1,11 +1,10 @@
 #include "common/config.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <mutex>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "common/log.h"
 #include "support/process.h"
@@ -91,11 +90,11 @@ TEST(EnvOverride, AppliesConvertsAndLogsEachOverride) {
   ASSERT_TRUE(applied.ok()) << applied.status();
   std::vector<std::string> paths;
   for (const auto& a : *applied) paths.push_back(a.path);
-  EXPECT_EQ(paths, (std::vector<std::string>{
-                       "Service/Port", "Service/Ratio", "Service/Labels", "Service/Empty",
-                       "Clients/core-metadata/Host", "SecretStore/Port",
-                       "SecretStore/RuntimeTokenProvider/Enabled",
-                       "SecretStore/RuntimeTokenProvider/Host"}));
+  EXPECT_EQ(paths, (std::vector<std::string>{"Service/Port", "Service/Ratio", "Service/Labels",
+                                             "Service/Empty", "Clients/core-metadata/Host",
+                                             "SecretStore/Port",
+                                             "SecretStore/RuntimeTokenProvider/Enabled",
+                                             "SecretStore/RuntimeTokenProvider/Host"}));
   EXPECT_EQ(*c.GetBool("SecretStore.RuntimeTokenProvider.Enabled"), true);
   EXPECT_EQ(*c.GetString("SecretStore.RuntimeTokenProvider.Host"),
             "edgex-security-spiffe-token-provider");
@@ -252,10 +251,39 @@ TEST(YamlConfig, TypedAccessAndErrors) {
   EXPECT_EQ(*c.GetString("Service.Host"), "example") << "copies are deep";
 }
 
+TEST(YamlConfig, DefaultsMakeKeysOverridableWithTheirTypes) {
+  auto file = YamlConfig::Parse("Service:\n  Host: from-file\n", "f.yaml");
+  ASSERT_TRUE(file.ok());
+  YamlConfig defaults;
+  defaults.SetString("Service.Host", "localhost");
+  defaults.SetInt("Service.Port", 59841);
+  defaults.SetBool("SecretStore.RuntimeTokenProvider.Enabled", false);
+  defaults.SetDouble("Service.Ratio", 2);
+  defaults.SetStringList("Service.Tags", {"a", "b"});
+  defaults.SetString("Service.Code", "123");
+  file->MergeMissing(defaults);
+  EXPECT_EQ(*file->GetString("Service.Host"), "from-file");
+  EXPECT_EQ(*file->GetInt("Service.Port"), 59841);
+  EXPECT_EQ(*file->GetStringList("Service.Tags"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_DOUBLE_EQ(*file->GetDouble("Service.Ratio"), 2.0);
+
+  auto ok = file->ApplyEnvOverrides({{"SECRETSTORE_RUNTIMETOKENPROVIDER_ENABLED", "true"},
+                                     {"SERVICE_CODE", "abc"},
+                                     {"SERVICE_TAGS", "x"}});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->size(), 3u);
+  EXPECT_TRUE(*file->GetBool("SecretStore.RuntimeTokenProvider.Enabled"));
+  EXPECT_EQ(*file->GetString("Service.Code"), "abc") << "SetString keeps \"123\" a string";
+  EXPECT_FALSE(file->ApplyEnvOverrides({{"SERVICE_PORT", "abc"}}).ok());
+  EXPECT_FALSE(file->ApplyEnvOverrides({{"SERVICE_RATIO", "abc"}}).ok());
+  EXPECT_FALSE(file->ApplyEnvOverrides({{"SECRETSTORE_RUNTIMETOKENPROVIDER_ENABLED", "on"}}).ok());
+}
+
 TEST(YamlConfig, ParseErrorsCarryLineAndColumn) {
   auto bad = YamlConfig::Parse("a: 1\nb: [1, 2\n", "cfg.yaml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(std::string(bad.status().message()), ::testing::MatchesRegex("cfg\\.yaml:[0-9]+:[0-9]+: .+"));
+  EXPECT_THAT(std::string(bad.status().message()),
+              ::testing::MatchesRegex("cfg\\.yaml:[0-9]+:[0-9]+: .+"));
   auto list = YamlConfig::Parse("- a\n- b\n", "cfg.yaml");
   ASSERT_FALSE(list.ok());
   EXPECT_EQ(std::string(list.status().message()),
@@ -267,7 +295,8 @@ TEST(YamlConfig, ParseErrorsCarryLineAndColumn) {
   EXPECT_TRUE(empty->Keys("")->empty());
   auto missing = YamlConfig::Load("/nonexistent/configuration.yaml");
   ASSERT_FALSE(missing.ok());
-  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("/nonexistent/configuration.yaml"));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("/nonexistent/configuration.yaml"));
 }
 
 TEST(YamlConfig, LoadsFromFile) {

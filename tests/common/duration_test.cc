@@ -37,8 +37,8 @@ TEST(Duration, ParsesGoForms) {
       {".5s", milliseconds(500)},
       {"1.0000000001s", seconds(1)},  // precision past ns is dropped
       {"100.00100s", seconds(100) + milliseconds(1)},
-      {"3h2m1s4ms5us6ns", hours(3) + minutes(2) + seconds(1) + milliseconds(4) + microseconds(5) +
-                             nanoseconds(6)},
+      {"3h2m1s4ms5us6ns",
+       hours(3) + minutes(2) + seconds(1) + milliseconds(4) + microseconds(5) + nanoseconds(6)},
       {"24h", hours(24)},
       {"9223372036854775807ns", nanoseconds(INT64_MAX)},
       {"-9223372036854775808ns", nanoseconds(INT64_MIN)},
@@ -110,9 +110,9 @@ TEST(Duration, FormatsExactlyLikeGo) {
 }
 
 TEST(Duration, RoundTrips) {
-  for (int64_t ns : {int64_t{0}, int64_t{1}, int64_t{999}, int64_t{1000}, int64_t{1234567},
-                     int64_t{3600000000000}, int64_t{5400000000001}, -int64_t{42}, INT64_MAX,
-                     INT64_MIN}) {
+  for (int64_t ns :
+       {int64_t{0}, int64_t{1}, int64_t{999}, int64_t{1000}, int64_t{1234567},
+        int64_t{3600000000000}, int64_t{5400000000001}, -int64_t{42}, INT64_MAX, INT64_MIN}) {
     auto back = ParseDuration(FormatDuration(nanoseconds(ns)));
     ASSERT_TRUE(back.ok()) << ns;
     EXPECT_EQ(back->count(), ns);

@@ -1,13 +1,12 @@
 #include "common/file.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "support/process.h"
 

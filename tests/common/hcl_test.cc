@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "support/process.h"
@@ -68,11 +69,11 @@ TEST(HclEdgex, ServerConfParsesAndDecodes) {
   EXPECT_EQ(cn, "");
 
   EXPECT_TRUE(server
-                  ->CheckKnownKeys({"audit_log_enabled", "bind_address", "bind_port", "log_file",
-                                    "log_level", "data_dir", "default_x509_svid_ttl",
-                                    "default_jwt_svid_ttl", "ca_key_type", "ca_subject",
-                                    "socket_path", "trust_domain"},
-                                   "server")
+                  ->CheckKnownKeys(
+                      {"audit_log_enabled", "bind_address", "bind_port", "log_file", "log_level",
+                       "data_dir", "default_x509_svid_ttl", "default_jwt_svid_ttl", "ca_key_type",
+                       "ca_subject", "socket_path", "trust_domain"},
+                      "server")
                   .ok());
 
   const Object* plugins = nullptr;
@@ -85,6 +86,8 @@ TEST(HclEdgex, ServerConfParsesAndDecodes) {
   }
   EXPECT_EQ(kinds, (std::vector<std::string>{"DataStore/sql", "NodeAttestor/x509pop",
                                              "KeyManager/disk", "UpstreamAuthority/disk"}));
+  EXPECT_EQ(plugins->FindBlock("KeyManager", "disk"), plugins->Find("KeyManager"));
+  EXPECT_EQ(plugins->FindBlock("KeyManager", "memory"), nullptr);
   const Entry* ds = plugins->Find("DataStore");
   const Object* data = nullptr;
   ASSERT_TRUE(ds->value.object().GetObject("plugin_data", &data).ok());
@@ -230,11 +233,12 @@ interp = "${var.x} and ${func("q")}"
 }
 
 TEST(HclSyntax, Heredocs) {
-  Object o = MustParse("a = <<EOF\nline one\n  line two\nEOF\n"
-                       "b = <<-EOT\n    indented\n      more\n    EOT\n"
-                       "c = <<EOF\nEOF\n"
-                       "d = <<-X\n  keep\n no\n  X\n"
-                       "e = <<EOF\r\nwin\r\nEOF\r\n");
+  Object o = MustParse(
+      "a = <<EOF\nline one\n  line two\nEOF\n"
+      "b = <<-EOT\n    indented\n      more\n    EOT\n"
+      "c = <<EOF\nEOF\n"
+      "d = <<-X\n  keep\n no\n  X\n"
+      "e = <<EOF\r\nwin\r\nEOF\r\n");
   EXPECT_EQ(o.Find("a")->value.string_value(), "line one\n  line two\n");
   EXPECT_EQ(o.Find("b")->value.string_value(), "indented\n  more\n");
   EXPECT_EQ(o.Find("c")->value.string_value(), "");
@@ -272,8 +276,7 @@ one_line { x = 1 y = 2 }
   EXPECT_EQ(o.Find("obj2")->value.object().entries().size(), 2u);
   EXPECT_TRUE(o.Find("one_line")->block);
   EXPECT_EQ(o.Find("one_line")->value.object().entries().size(), 2u);
-  EXPECT_EQ(ToJson(o.Find("nested")->value),
-            nlohmann::json::parse(R"([[1,2],["x"],{"k":"v"}])"));
+  EXPECT_EQ(ToJson(o.Find("nested")->value), nlohmann::json::parse(R"([[1,2],["x"],{"k":"v"}])"));
 }
 
 TEST(HclSyntax, BlocksWithLabels) {
@@ -351,10 +354,12 @@ TEST(HclErrors, EachReportsFileLineAndColumn) {
       {"server {\n  bind_port = SPIFFE_SERVER_PORT\n}",
        "t.hcl:2:15: bind_port: expected a value, got identifier SPIFFE_SERVER_PORT (strings need "
        "double quotes)"},
-      {"a {\n  b = 1\n", "t.hcl:3:1: expected '}' to close the '{' at line 1, column 3, got end of file"},
+      {"a {\n  b = 1\n",
+       "t.hcl:3:1: expected '}' to close the '{' at line 1, column 3, got end of file"},
       {"a = 1\n}", "t.hcl:2:1: unexpected '}' with no block open"},
       {"a = [1 2]", "t.hcl:1:8: expected ',' or ']' in the list, got number 2"},
-      {"a = [1,\n", "t.hcl:2:1: expected ']' to close the '[' at line 1, column 5, got end of file"},
+      {"a = [1,\n",
+       "t.hcl:2:1: expected ']' to close the '[' at line 1, column 5, got end of file"},
       {"a = 12abc", "t.hcl:1:5: invalid number 12abc"},
       {"a = 0x", "t.hcl:1:5: invalid number 0x"},
       {"a = 089", "t.hcl:1:5: invalid number 089"},

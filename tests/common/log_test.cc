@@ -1,13 +1,12 @@
 #include "common/log.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "support/process.h"
@@ -61,8 +60,9 @@ TEST(Logger, EdgexLineIsExact) {
   Fixture f;
   int line = __LINE__ + 1;
   DSTART_LOG_INFO(f.logger, "Creating SecretClient");
-  EXPECT_EQ(f.Only(), "level=INFO ts=2023-04-04T01:10:04.805777526Z app=core-data source=log_test.cc:" +
-                          std::to_string(line) + " msg=\"Creating SecretClient\"\n");
+  EXPECT_EQ(f.Only(),
+            "level=INFO ts=2023-04-04T01:10:04.805777526Z app=core-data source=log_test.cc:" +
+                std::to_string(line) + " msg=\"Creating SecretClient\"\n");
 }
 
 TEST(Logger, EdgexLineMatchesTheFormatRegex) {
@@ -81,8 +81,9 @@ TEST(Logger, EdgexLineMatchesTheFormatRegex) {
 TEST(Logger, ExtraFieldsFollowMsgInOrder) {
   Fixture f;
   f.logger.Log(LogLevel::kError, "secret.go", 71, "failed", {{"b", "2"}, {"a", 1}, {"ok", false}});
-  EXPECT_EQ(f.Only(), "level=ERROR ts=2023-04-04T01:10:04.805777526Z app=core-data source=secret.go:71 "
-                      "msg=\"failed\" b=2 a=1 ok=false\n");
+  EXPECT_EQ(f.Only(),
+            "level=ERROR ts=2023-04-04T01:10:04.805777526Z app=core-data source=secret.go:71 "
+            "msg=\"failed\" b=2 a=1 ok=false\n");
 }
 
 TEST(Logger, TimestampDropsTrailingZerosAsGoRfc3339Nano) {
@@ -121,8 +122,10 @@ TEST(Logger, QuotesValuesThatNeedIt) {
     EXPECT_EQ(LogfmtValue(c.in), c.out) << c.in;
     Fixture f;
     f.logger.Log(LogLevel::kInfo, "f.go", 2, "m", {{"k", c.in}});
-    EXPECT_EQ(f.Only(), "level=INFO ts=2023-04-04T01:10:04.805777526Z app=core-data source=f.go:2 "
-                        "msg=\"m\" k=" + c.out + "\n");
+    EXPECT_EQ(f.Only(),
+              "level=INFO ts=2023-04-04T01:10:04.805777526Z app=core-data source=f.go:2 "
+              "msg=\"m\" k=" +
+                  c.out + "\n");
   }
 }
 
@@ -198,8 +201,9 @@ TEST(Logger, ParsesLevelNames) {
   for (const char* bad : {"", "verbose", "INFO ", "fatal", "panic"}) {
     auto l = ParseLogLevel(bad);
     ASSERT_FALSE(l.ok()) << bad;
-    EXPECT_NE(std::string(l.status().message()).find("invalid log level \"" + std::string(bad) + "\""),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(l.status().message()).find("invalid log level \"" + std::string(bad) + "\""),
+        std::string::npos)
         << l.status();
   }
   EXPECT_EQ(LogLevelName(LogLevel::kWarn), "WARN");
@@ -210,7 +214,9 @@ TEST(Logger, LogrusLineMatchesSpireSeed) {
   f.clock.Set(TimePoint(std::chrono::seconds(1680645118)));  // 2023-04-04T21:51:58Z
   Logger endpoints = f.logger.WithFields({{"subsystem_name", "endpoints"}});
   endpoints.Log(LogLevel::kError, "x.cc", 1, "No identity issued",
-                {{"service", "WorkloadAPI"}, {"registered", false}, {"pid", 87411},
+                {{"service", "WorkloadAPI"},
+                 {"registered", false},
+                 {"pid", 87411},
                  {"method", "FetchX509SVID"}});
   EXPECT_EQ(f.Only(),
             "time=\"2023-04-04T21:51:58Z\" level=error msg=\"No identity issued\" "
@@ -295,7 +301,8 @@ TEST(LogSink, ConcurrentLinesStayWhole) {
   }
   for (auto& th : threads) th.join();
   std::string text = dstart::testing::ReadFile(path);
-  std::regex re(R"(level=INFO ts=\S+ app=t source=log_test\.cc:\d+ msg="([a-d])\1{99}" thread=\d i=\d+)");
+  std::regex re(
+      R"(level=INFO ts=\S+ app=t source=log_test\.cc:\d+ msg="([a-d])\1{99}" thread=\d i=\d+)");
   size_t count = 0, start = 0;
   while (start < text.size()) {
     size_t nl = text.find('\n', start);
