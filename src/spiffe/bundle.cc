@@ -65,11 +65,14 @@ absl::Status AddX509Entry(const nlohmann::json& key, const std::string& where, B
   }
   auto cert = crypto::Certificate::FromDer(*der);
   if (!cert.ok()) return WithContext(fmt::format("{}.x5c[0]", where), cert.status());
+  auto cert_key = cert->public_key();
+  if (!cert_key.ok()) {
+    return WithContext(fmt::format("{}.x5c[0]: unsupported certificate key", where),
+                       cert_key.status());
+  }
   // When the entry also carries key members (as RFC 7517 asks), they must be the certificate's.
   if (key.contains("x") || key.contains("n")) {
     DSTART_ASSIGN_OR_RETURN(auto members, jwk::PublicKeyFromJwk(key, where));
-    auto cert_key = cert->public_key();
-    if (!cert_key.ok()) return WithContext(fmt::format("{}.x5c[0]", where), cert_key.status());
     if (members && !(*members == *cert_key)) {
       return absl::InvalidArgumentError(fmt::format(
           "{}: the key members do not match the public key of the certificate in x5c", where));

@@ -286,6 +286,24 @@ TEST_F(BundleTest, MalformedJsonNamesTheField) {
               HasSubstr("not valid JSON"));
 }
 
+// An x509-svid entry whose certificate carries a key dstart cannot use (Ed25519) is refused by
+// name rather than kept as an authority that could not be written back as a JWK.
+TEST_F(BundleTest, RefusesUnsupportedCertificateKey) {
+  dstart::testing::TempDir dir;
+  auto r = dstart::testing::RunCommand(
+      {"openssl", "req", "-x509", "-newkey", "ed25519", "-nodes", "-subj", "/CN=ed",
+       "-keyout", (dir / "k.pem").string(), "-out", (dir / "c.pem").string(), "-days", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto ed = crypto::Certificate::FromPem(dstart::testing::ReadFile(dir / "c.pem"));
+  ASSERT_TRUE(ed.ok()) << ed.status();
+  json doc = {{"keys",
+               {{{"use", "x509-svid"},
+                 {"kty", "OKP"},
+                 {"x5c", {common::Base64Encode(ed->ToDer())}}}}}};
+  auto b = Bundle::FromJson(Td("example.org"), doc.dump());
+  EXPECT_THAT(Message(b.status()), HasSubstr("keys[0].x5c[0]: unsupported certificate key"));
+}
+
 TEST_F(BundleTest, AuthorityEditing) {
   Bundle b(Td("example.org"));
   b.AddX509Authority(ec_ca_.cert);
