@@ -21,7 +21,9 @@ struct Fixture {
     Bundle bundle(TrustDomain::FromString("example.org").value());
     (void)bundle.AddJwtAuthority("k1", key.Public());
     bundles.Set(bundle);
-    JwtSvidClaims claims{SpiffeId::FromString("spiffe://example.org/a").value(), {"aud"}, now,
+    JwtSvidClaims claims{SpiffeId::FromString("spiffe://example.org/a").value(),
+                         {"aud"},
+                         now,
                          now + std::chrono::minutes(5)};
     valid_token = SignJwtSvid(claims, key, "k1").value();
   }

@@ -1,8 +1,8 @@
 #include "spiffe/bundle.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
@@ -16,8 +16,7 @@ constexpr std::string_view kX509SvidUse = "x509-svid";
 constexpr std::string_view kJwtSvidUse = "jwt-svid";
 
 absl::Status WithContext(std::string_view context, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      fmt::format("{}: {}", context, std::string(status.message())));
+  return absl::Status(status.code(), fmt::format("{}: {}", context, std::string(status.message())));
 }
 
 // nlohmann reports syntax errors by exception; they end here, with the position it gives.
@@ -96,9 +95,9 @@ absl::Status AddJwtEntry(const nlohmann::json& key, const std::string& where, Bu
 
 absl::StatusOr<uint64_t> ReadUnsigned(const nlohmann::json& value, std::string_view name) {
   if (!value.is_number_unsigned()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "SPIFFE bundle: \"{}\" must be a non-negative integer, not {}", name,
-        value.is_number() ? value.dump() : std::string(value.type_name())));
+    return absl::InvalidArgumentError(
+        fmt::format("SPIFFE bundle: \"{}\" must be a non-negative integer, not {}", name,
+                    value.is_number() ? value.dump() : std::string(value.type_name())));
   }
   return value.get<uint64_t>();
 }
@@ -251,9 +250,8 @@ const crypto::PublicKey* Bundle::FindJwtAuthority(std::string_view kid) const {
 }
 
 bool Bundle::operator==(const Bundle& other) const {
-  if (!(td_ == other.td_) || sequence_ != other.sequence_ ||
-      refresh_hint_ != other.refresh_hint_ || !(x509_ == other.x509_) ||
-      jwt_.size() != other.jwt_.size()) {
+  if (!(td_ == other.td_) || sequence_ != other.sequence_ || refresh_hint_ != other.refresh_hint_ ||
+      !(x509_ == other.x509_) || jwt_.size() != other.jwt_.size()) {
     return false;
   }
   for (const auto& [kid, key] : jwt_) {

@@ -32,8 +32,7 @@ class Bundle {
   static absl::StatusOr<Bundle> FromX509Pem(const TrustDomain& td, std::string_view pem);
   // Concatenated DER CA certificates, as the Workload API carries them (§4.2). Empty input is a
   // bundle without authorities.
-  static absl::StatusOr<Bundle> FromX509Der(const TrustDomain& td,
-                                            std::span<const uint8_t> der);
+  static absl::StatusOr<Bundle> FromX509Der(const TrustDomain& td, std::span<const uint8_t> der);
   // A SPIFFE bundle: an RFC 7517 JWK Set with spiffe_sequence and spiffe_refresh_hint (§4.1).
   // "keys" is required; entries with a missing or unknown "use", or an unknown "kty", are
   // ignored (as the spec says); x509-svid entries need exactly one "x5c" certificate (and any key

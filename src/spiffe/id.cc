@@ -1,8 +1,8 @@
 #include "spiffe/id.h"
 
-#include <optional>
-
 #include <fmt/format.h>
+
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -40,10 +40,14 @@ bool IsPathChar(char c) {
 // so the error says which URI feature was attempted.
 std::optional<std::string> SpecialCharProblem(char c) {
   switch (c) {
-    case '%': return "percent-encoding is not allowed";
-    case '?': return "a query is not allowed";
-    case '#': return "a fragment is not allowed";
-    default: return std::nullopt;
+    case '%':
+      return "percent-encoding is not allowed";
+    case '?':
+      return "a query is not allowed";
+    case '#':
+      return "a fragment is not allowed";
+    default:
+      return std::nullopt;
   }
 }
 
@@ -114,14 +118,13 @@ std::optional<std::string> PathProblem(std::string_view path, size_t base) {
 }
 
 absl::Status InvalidId(std::string_view text, const std::string& problem) {
-  return absl::InvalidArgumentError(
-      fmt::format("invalid SPIFFE ID {}: {}", Quote(text), problem));
+  return absl::InvalidArgumentError(fmt::format("invalid SPIFFE ID {}: {}", Quote(text), problem));
 }
 
 absl::Status CheckLength(std::string_view text, size_t length) {
   if (length <= kMaxIdLength) return absl::OkStatus();
-  return InvalidId(text, fmt::format("ID is {} bytes, longer than the {}-byte limit", length,
-                                     kMaxIdLength));
+  return InvalidId(
+      text, fmt::format("ID is {} bytes, longer than the {}-byte limit", length, kMaxIdLength));
 }
 
 }  // namespace
@@ -153,8 +156,7 @@ absl::StatusOr<SpiffeId> SpiffeId::FromString(std::string_view text) {
   size_t slash = rest.find('/');
   std::string_view td = rest.substr(0, slash);
   if (auto problem = TrustDomainProblem(td, kScheme.size())) return InvalidId(text, *problem);
-  std::string_view path =
-      slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
   if (auto problem = PathProblem(path, kScheme.size() + td.size())) {
     return InvalidId(text, *problem);
   }
@@ -164,8 +166,8 @@ absl::StatusOr<SpiffeId> SpiffeId::FromString(std::string_view text) {
 absl::StatusOr<SpiffeId> SpiffeId::FromPath(const TrustDomain& td, std::string_view path) {
   SpiffeId id(td, std::string(path));
   if (auto problem = PathProblem(path, 0)) {
-    return absl::InvalidArgumentError(fmt::format("invalid SPIFFE ID path {}: {}", Quote(path),
-                                                  *problem));
+    return absl::InvalidArgumentError(
+        fmt::format("invalid SPIFFE ID path {}: {}", Quote(path), *problem));
   }
   std::string whole = id.String();
   if (auto st = CheckLength(whole, whole.size()); !st.ok()) return st;
@@ -186,8 +188,8 @@ absl::StatusOr<SpiffeId> SpiffeId::FromSegments(const TrustDomain& td,
       problem = p;
     }
     if (problem) {
-      return absl::InvalidArgumentError(fmt::format("invalid SPIFFE ID path segment {} ({}): {}",
-                                                    i, Quote(seg), *problem));
+      return absl::InvalidArgumentError(
+          fmt::format("invalid SPIFFE ID path segment {} ({}): {}", i, Quote(seg), *problem));
     }
     path += '/';
     path += seg;

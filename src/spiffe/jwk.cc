@@ -9,8 +9,8 @@
 namespace dstart::spiffe::jwk {
 namespace {
 
-absl::StatusOr<std::vector<uint8_t>> DecodeMember(const nlohmann::json& obj,
-                                                  std::string_view name, std::string_view where) {
+absl::StatusOr<std::vector<uint8_t>> DecodeMember(const nlohmann::json& obj, std::string_view name,
+                                                  std::string_view where) {
   DSTART_ASSIGN_OR_RETURN(std::string text, RequireString(obj, name, where));
   auto bytes = common::Base64UrlDecode(text);
   if (!bytes.ok()) {
@@ -24,8 +24,7 @@ absl::StatusOr<std::vector<uint8_t>> DecodeMember(const nlohmann::json& obj,
 }
 
 absl::Status Prefixed(std::string_view where, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      fmt::format("{}: {}", where, std::string(status.message())));
+  return absl::Status(status.code(), fmt::format("{}: {}", where, std::string(status.message())));
 }
 
 }  // namespace

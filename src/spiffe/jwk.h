@@ -3,11 +3,10 @@
 #ifndef DSTART_SPIFFE_JWK_H_
 #define DSTART_SPIFFE_JWK_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "crypto/keys.h"

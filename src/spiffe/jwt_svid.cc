@@ -1,11 +1,11 @@
 #include "spiffe/jwt_svid.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
@@ -22,7 +22,7 @@ struct AlgInfo {
   std::string_view name;
   crypto::Hash hash;
   crypto::KeyAlgorithm family;
-  crypto::RsaPadding padding;         // RSA only.
+  crypto::RsaPadding padding;          // RSA only.
   std::optional<crypto::Curve> curve;  // EC only.
 };
 
@@ -55,8 +55,7 @@ const AlgInfo& Info(JwtAlgorithm alg) {
 }
 
 std::string FormatTime(TimePoint t) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
-                     fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
 }
 
 int64_t UnixSeconds(TimePoint t) {
@@ -108,9 +107,8 @@ absl::StatusOr<json> DecodeJsonPart(std::string_view part, std::string_view what
 
 absl::StatusOr<TimePoint> ReadNumericDate(const json& value, std::string_view name) {
   if (!value.is_number()) {
-    return absl::InvalidArgumentError(
-        fmt::format("JWT claim \"{}\" must be a number (NumericDate), not {}", name,
-                    value.type_name()));
+    return absl::InvalidArgumentError(fmt::format(
+        "JWT claim \"{}\" must be a number (NumericDate), not {}", name, value.type_name()));
   }
   double seconds = value.get<double>();
   // Beyond ±10^11 s (about year 5000) the value is nonsense and would overflow nanoseconds.
@@ -184,9 +182,15 @@ absl::StatusOr<Decoded> Decode(std::string_view token) {
     return absl::InvalidArgumentError(
         fmt::format("JWT claim \"sub\": {}", std::string(id.status().message())));
   }
-  out.svid.emplace(JwtSvid{.id = *id, .audience = {}, .expiry = {}, .issued_at = {},
-                           .not_before = {}, .kid = out.kid, .algorithm = *alg,
-                           .claims_json = {}, .token = {}});
+  out.svid.emplace(JwtSvid{.id = *id,
+                           .audience = {},
+                           .expiry = {},
+                           .issued_at = {},
+                           .not_before = {},
+                           .kid = out.kid,
+                           .algorithm = *alg,
+                           .claims_json = {},
+                           .token = {}});
 
   auto aud = claims.find("aud");
   if (aud == claims.end()) return absl::InvalidArgumentError("JWT claim \"aud\" is missing");
@@ -200,9 +204,8 @@ absl::StatusOr<Decoded> Decode(std::string_view token) {
       out.svid->audience.push_back(a.get<std::string>());
     }
   } else {
-    return absl::InvalidArgumentError(
-        fmt::format("JWT claim \"aud\" must be a string or an array of strings, not {}",
-                    aud->type_name()));
+    return absl::InvalidArgumentError(fmt::format(
+        "JWT claim \"aud\" must be a string or an array of strings, not {}", aud->type_name()));
   }
   if (out.svid->audience.empty()) {
     return absl::InvalidArgumentError("JWT claim \"aud\" is empty");
@@ -220,8 +223,8 @@ absl::StatusOr<Decoded> Decode(std::string_view token) {
 
   auto sig = common::Base64UrlDecode(sig_b64);
   if (!sig.ok()) {
-    return absl::InvalidArgumentError(fmt::format("JWT signature is not base64url: {}",
-                                                  std::string(sig.status().message())));
+    return absl::InvalidArgumentError(
+        fmt::format("JWT signature is not base64url: {}", std::string(sig.status().message())));
   }
   out.signature = std::move(sig).value();
   out.signing_input = std::string(token.substr(0, d2));
@@ -244,14 +247,14 @@ absl::Status CheckClaims(const JwtSvid& svid, const std::vector<std::string>& au
     }
   }
   if (now - kJwtLeeway > svid.expiry) {
-    return absl::InvalidArgumentError(fmt::format(
-        "JWT-SVID has expired: exp {} is more than {}s before the current time {}",
-        FormatTime(svid.expiry), kJwtLeeway.count(), FormatTime(now)));
+    return absl::InvalidArgumentError(
+        fmt::format("JWT-SVID has expired: exp {} is more than {}s before the current time {}",
+                    FormatTime(svid.expiry), kJwtLeeway.count(), FormatTime(now)));
   }
   if (svid.not_before && now + kJwtLeeway < *svid.not_before) {
-    return absl::InvalidArgumentError(fmt::format(
-        "JWT-SVID is not valid yet: nbf {} is more than {}s after the current time {}",
-        FormatTime(*svid.not_before), kJwtLeeway.count(), FormatTime(now)));
+    return absl::InvalidArgumentError(
+        fmt::format("JWT-SVID is not valid yet: nbf {} is more than {}s after the current time {}",
+                    FormatTime(*svid.not_before), kJwtLeeway.count(), FormatTime(now)));
   }
   if (svid.issued_at && now + kJwtLeeway < *svid.issued_at) {
     return absl::InvalidArgumentError(fmt::format(
@@ -278,9 +281,12 @@ absl::StatusOr<JwtAlgorithm> ParseJwtAlgorithm(std::string_view name) {
 JwtAlgorithm DefaultJwtAlgorithm(const crypto::PrivateKey& key) {
   if (key.algorithm() == crypto::KeyAlgorithm::kRsa) return JwtAlgorithm::kRS256;
   switch (key.curve().value_or(crypto::Curve::kP256)) {
-    case crypto::Curve::kP256: return JwtAlgorithm::kES256;
-    case crypto::Curve::kP384: return JwtAlgorithm::kES384;
-    case crypto::Curve::kP521: return JwtAlgorithm::kES512;
+    case crypto::Curve::kP256:
+      return JwtAlgorithm::kES256;
+    case crypto::Curve::kP384:
+      return JwtAlgorithm::kES384;
+    case crypto::Curve::kP521:
+      return JwtAlgorithm::kES512;
   }
   return JwtAlgorithm::kES256;
 }
@@ -295,9 +301,9 @@ absl::StatusOr<std::string> SignJwtSvid(const JwtSvidClaims& claims, const crypt
     if (a.empty()) return absl::InvalidArgumentError("JWT-SVID signing: an audience is empty");
   }
   if (UnixSeconds(claims.expiry) <= UnixSeconds(claims.issued_at)) {
-    return absl::InvalidArgumentError(
-        fmt::format("JWT-SVID signing: exp {} is not after iat {}", FormatTime(claims.expiry),
-                    FormatTime(claims.issued_at)));
+    return absl::InvalidArgumentError(fmt::format("JWT-SVID signing: exp {} is not after iat {}",
+                                                  FormatTime(claims.expiry),
+                                                  FormatTime(claims.issued_at)));
   }
   const AlgInfo& info = Info(alg.value_or(DefaultJwtAlgorithm(key)));
   DSTART_RETURN_IF_ERROR(CheckAlgorithmFitsKey(info, key.algorithm(), key.curve(), "signing"));
@@ -350,9 +356,9 @@ absl::StatusOr<JwtSvid> ParseAndValidateJwtSvid(std::string_view token, const Bu
   }
   const crypto::PublicKey* key = bundle->FindJwtAuthority(decoded.kid);
   if (key == nullptr) {
-    return absl::NotFoundError(fmt::format(
-        "JWT authority \"{}\" not found in the bundle of trust domain \"{}\"", decoded.kid,
-        td.Name()));
+    return absl::NotFoundError(
+        fmt::format("JWT authority \"{}\" not found in the bundle of trust domain \"{}\"",
+                    decoded.kid, td.Name()));
   }
   const AlgInfo& info = *decoded.alg;
   DSTART_RETURN_IF_ERROR(CheckAlgorithmFitsKey(info, key->algorithm(), key->curve(),

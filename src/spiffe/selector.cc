@@ -1,8 +1,8 @@
 #include "spiffe/selector.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -20,8 +20,8 @@ std::string Quote(std::string_view text) {
 absl::StatusOr<Selector> Selector::Parse(std::string_view text) {
   size_t colon = text.find(':');
   if (colon == std::string_view::npos) {
-    return absl::InvalidArgumentError(fmt::format(
-        "invalid selector {}: must be \"type:value\" (no ':' found)", Quote(text)));
+    return absl::InvalidArgumentError(
+        fmt::format("invalid selector {}: must be \"type:value\" (no ':' found)", Quote(text)));
   }
   if (colon == 0) {
     return absl::InvalidArgumentError(
@@ -58,10 +58,14 @@ absl::StatusOr<MatchBehavior> ParseMatchBehavior(std::string_view text) {
 
 std::string_view MatchBehaviorName(MatchBehavior behavior) {
   switch (behavior) {
-    case MatchBehavior::kExact: return "exact";
-    case MatchBehavior::kSuperset: return "superset";
-    case MatchBehavior::kSubset: return "subset";
-    case MatchBehavior::kAny: return "any";
+    case MatchBehavior::kExact:
+      return "exact";
+    case MatchBehavior::kSuperset:
+      return "superset";
+    case MatchBehavior::kSubset:
+      return "subset";
+    case MatchBehavior::kAny:
+      return "any";
   }
   return "unknown";
 }

@@ -10,13 +10,11 @@ namespace dstart::spiffe {
 namespace {
 
 std::string FormatTime(TimePoint t) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
-                     fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
 }
 
 absl::Status WithContext(std::string_view context, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      fmt::format("{}: {}", context, std::string(status.message())));
+  return absl::Status(status.code(), fmt::format("{}: {}", context, std::string(status.message())));
 }
 
 std::string Describe(const crypto::Certificate& cert) {
@@ -60,9 +58,8 @@ absl::StatusOr<SpiffeId> IdFromCertificate(const crypto::Certificate& cert) {
     return absl::InvalidArgumentError("certificate contains no URI SAN");
   }
   if (uris.size() > 1) {
-    return absl::InvalidArgumentError(
-        fmt::format("certificate contains more than one URI SAN ({}: {})", uris.size(),
-                    fmt::join(uris, ", ")));
+    return absl::InvalidArgumentError(fmt::format(
+        "certificate contains more than one URI SAN ({}: {})", uris.size(), fmt::join(uris, ", ")));
   }
   auto id = SpiffeId::FromString(uris[0]);
   if (!id.ok()) return WithContext("certificate URI SAN", id.status());
@@ -110,9 +107,9 @@ absl::Status CheckIntermediateCertificates(std::span<const crypto::Certificate> 
     }
     std::optional<crypto::KeyUsage> ku = cert.GetKeyUsage();
     if (!ku || !ku->key_cert_sign) {
-      return absl::InvalidArgumentError(fmt::format(
-          "certificate {} of the chain ({}) must have 'keyCertSign' set as key usage", i,
-          Describe(cert)));
+      return absl::InvalidArgumentError(
+          fmt::format("certificate {} of the chain ({}) must have 'keyCertSign' set as key usage",
+                      i, Describe(cert)));
     }
   }
   return absl::OkStatus();
@@ -129,18 +126,19 @@ absl::StatusOr<SpiffeId> VerifyX509SvidChain(std::span<const crypto::Certificate
         id.String(), id.GetTrustDomain().Name(), bundle.trust_domain().Name()));
   }
   if (bundle.x509_authorities().empty()) {
-    return absl::FailedPreconditionError(fmt::format(
-        "the bundle of trust domain \"{}\" has no X.509 authorities", bundle.trust_domain().Name()));
+    return absl::FailedPreconditionError(
+        fmt::format("the bundle of trust domain \"{}\" has no X.509 authorities",
+                    bundle.trust_domain().Name()));
   }
   if (now < leaf.NotBefore()) {
-    return absl::FailedPreconditionError(fmt::format(
-        "X.509-SVID \"{}\" is not yet valid: notBefore {} is after the current time {}",
-        id.String(), FormatTime(leaf.NotBefore()), FormatTime(now)));
+    return absl::FailedPreconditionError(
+        fmt::format("X.509-SVID \"{}\" is not yet valid: notBefore {} is after the current time {}",
+                    id.String(), FormatTime(leaf.NotBefore()), FormatTime(now)));
   }
   if (now > leaf.NotAfter()) {
-    return absl::FailedPreconditionError(fmt::format(
-        "X.509-SVID \"{}\" has expired: notAfter {} is before the current time {}", id.String(),
-        FormatTime(leaf.NotAfter()), FormatTime(now)));
+    return absl::FailedPreconditionError(
+        fmt::format("X.509-SVID \"{}\" has expired: notAfter {} is before the current time {}",
+                    id.String(), FormatTime(leaf.NotAfter()), FormatTime(now)));
   }
   std::vector<crypto::Certificate> intermediates(chain.begin() + 1, chain.end());
   auto verified =

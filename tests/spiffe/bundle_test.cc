@@ -3,6 +3,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
@@ -12,8 +13,8 @@
 namespace dstart::spiffe {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 using testing::KeyedCert;
 using testing::MakeRootCa;
 
@@ -31,14 +32,12 @@ class BundleTest : public ::testing::Test {
     bundle_.AddX509Authority(p384_ca_.cert);
     bundle_.AddX509Authority(rsa_ca_.cert);
     EXPECT_TRUE(bundle_.AddJwtAuthority("ec-key", testing::NewKey().Public()).ok());
-    EXPECT_TRUE(bundle_
-                    .AddJwtAuthority("p521-key",
-                                     testing::NewKey(crypto::KeyType::kEcP521).Public())
-                    .ok());
-    EXPECT_TRUE(bundle_
-                    .AddJwtAuthority("rsa-key",
-                                     testing::NewKey(crypto::KeyType::kRsa2048).Public())
-                    .ok());
+    EXPECT_TRUE(
+        bundle_.AddJwtAuthority("p521-key", testing::NewKey(crypto::KeyType::kEcP521).Public())
+            .ok());
+    EXPECT_TRUE(
+        bundle_.AddJwtAuthority("rsa-key", testing::NewKey(crypto::KeyType::kRsa2048).Public())
+            .ok());
     bundle_.set_sequence_number(7);
     bundle_.set_refresh_hint(std::chrono::seconds(300));
   }
@@ -145,9 +144,8 @@ TEST_F(BundleTest, OpensslReadsPem) {
     ++subjects;
   }
   EXPECT_EQ(subjects, 3u) << certs.out;
-  auto x509 = dstart::testing::RunCommand(
-      {"openssl", "x509", "-in", (dir / "bundle.pem").string(), "-noout", "-ext",
-       "subjectAltName"});
+  auto x509 = dstart::testing::RunCommand({"openssl", "x509", "-in", (dir / "bundle.pem").string(),
+                                           "-noout", "-ext", "subjectAltName"});
   ASSERT_EQ(x509.exit_code, 0) << x509.err;
   EXPECT_THAT(x509.out, HasSubstr("URI:spiffe://example.org"));
 }
@@ -200,7 +198,10 @@ TEST_F(BundleTest, IgnoredEntries) {
     json wit = doc["keys"][3];
     wit["use"] = "wit-svid";
     wit["kid"] = "wit";
-    json okp = {{"use", "jwt-svid"}, {"kid", "ed"}, {"kty", "OKP"}, {"crv", "Ed25519"},
+    json okp = {{"use", "jwt-svid"},
+                {"kid", "ed"},
+                {"kty", "OKP"},
+                {"crv", "Ed25519"},
                 {"x", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}};
     doc["keys"].push_back(no_use);
     doc["keys"].push_back(wit);
@@ -242,13 +243,15 @@ TEST_F(BundleTest, MalformedJsonNamesTheField) {
       {"x5c missing", [](json& d) { d["keys"][0].erase("x5c"); }, "keys[0]: \"x5c\" is missing"},
       {"x5c two", [](json& d) { d["keys"][0]["x5c"].push_back(d["keys"][1]["x5c"][0]); },
        "keys[0].x5c: must be an array of exactly one certificate, got 2 elements"},
-      {"x5c empty", [](json& d) { d["keys"][0]["x5c"] = json::array(); },
-       "got 0 elements"},
+      {"x5c empty", [](json& d) { d["keys"][0]["x5c"] = json::array(); }, "got 0 elements"},
       {"x5c not base64", [](json& d) { d["keys"][0]["x5c"][0] = "!!!"; },
        "keys[0].x5c[0]: not standard base64"},
       {"x5c not cert", [&](json& d) { d["keys"][0]["x5c"][0] = bad_cert; }, "keys[0].x5c[0]: "},
-      {"x5c key mismatch", [](json& d) { d["keys"][0]["x"] = d["keys"][3]["x"];
-                                         d["keys"][0]["y"] = d["keys"][3]["y"]; },
+      {"x5c key mismatch",
+       [](json& d) {
+         d["keys"][0]["x"] = d["keys"][3]["x"];
+         d["keys"][0]["y"] = d["keys"][3]["y"];
+       },
        "keys[0]: the key members do not match the public key of the certificate in x5c"},
       {"kid missing", [](json& d) { d["keys"][3].erase("kid"); }, "keys[3]: \"kid\" is missing"},
       {"kid empty", [](json& d) { d["keys"][3]["kid"] = ""; }, "keys[3].kid: is empty"},
@@ -258,8 +261,7 @@ TEST_F(BundleTest, MalformedJsonNamesTheField) {
        "keys[3].crv: unsupported curve \"P-192\""},
       {"crv missing", [](json& d) { d["keys"][3].erase("crv"); }, "keys[3]: \"crv\" is missing"},
       {"x missing", [](json& d) { d["keys"][3].erase("x"); }, "keys[3]: \"x\" is missing"},
-      {"y not base64url", [](json& d) { d["keys"][3]["y"] = "a+b/"; },
-       "keys[3].y: not base64url"},
+      {"y not base64url", [](json& d) { d["keys"][3]["y"] = "a+b/"; }, "keys[3].y: not base64url"},
       {"y padded", [](json& d) { d["keys"][3]["y"] = d["keys"][3]["y"].get<std::string>() + "="; },
        "keys[3].y: not base64url"},
       {"off curve", [](json& d) { d["keys"][3]["y"] = d["keys"][3]["x"]; }, "keys[3]: "},
@@ -290,16 +292,15 @@ TEST_F(BundleTest, MalformedJsonNamesTheField) {
 // name rather than kept as an authority that could not be written back as a JWK.
 TEST_F(BundleTest, RefusesUnsupportedCertificateKey) {
   dstart::testing::TempDir dir;
-  auto r = dstart::testing::RunCommand(
-      {"openssl", "req", "-x509", "-newkey", "ed25519", "-nodes", "-subj", "/CN=ed",
-       "-keyout", (dir / "k.pem").string(), "-out", (dir / "c.pem").string(), "-days", "1"});
+  auto r = dstart::testing::RunCommand({"openssl", "req", "-x509", "-newkey", "ed25519", "-nodes",
+                                        "-subj", "/CN=ed", "-keyout", (dir / "k.pem").string(),
+                                        "-out", (dir / "c.pem").string(), "-days", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto ed = crypto::Certificate::FromPem(dstart::testing::ReadFile(dir / "c.pem"));
   ASSERT_TRUE(ed.ok()) << ed.status();
-  json doc = {{"keys",
-               {{{"use", "x509-svid"},
-                 {"kty", "OKP"},
-                 {"x5c", {common::Base64Encode(ed->ToDer())}}}}}};
+  json doc = {
+      {"keys",
+       {{{"use", "x509-svid"}, {"kty", "OKP"}, {"x5c", {common::Base64Encode(ed->ToDer())}}}}}};
   auto b = Bundle::FromJson(Td("example.org"), doc.dump());
   EXPECT_THAT(Message(b.status()), HasSubstr("keys[0].x5c[0]: unsupported certificate key"));
 }

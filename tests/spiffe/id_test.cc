@@ -1,12 +1,12 @@
 // Conformance of SpiffeId / TrustDomain with spec/spiffe.md §1.
 #include "spiffe/id.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/container/flat_hash_set.h"
 
@@ -37,19 +37,19 @@ TEST_P(ValidIdTest, Parses) {
 }
 
 // Every valid example of §1.2, plus the edge cases §1.1 spells out.
-INSTANTIATE_TEST_SUITE_P(
-    Spec, ValidIdTest,
-    ::testing::Values(ValidCase{"spiffe://example.org", "example.org", ""},
-                      ValidCase{"spiffe://example.org/ns/prod/sa/web", "example.org",
-                                "/ns/prod/sa/web"},
-                      ValidCase{"spiffe://10.0.0.1/x", "10.0.0.1", "/x"},
-                      ValidCase{"spiffe://td/.hidden", "td", "/.hidden"},
-                      ValidCase{"spiffe://my_td-1.local/A/b_C", "my_td-1.local", "/A/b_C"},
-                      ValidCase{"spiffe://td/..a", "td", "/..a"},
-                      ValidCase{"spiffe://td/...", "td", "/..."},
-                      ValidCase{"spiffe://td/a.", "td", "/a."},
-                      ValidCase{"spiffe://edgexfoundry.org/service/core-data",
-                                "edgexfoundry.org", "/service/core-data"}));
+INSTANTIATE_TEST_SUITE_P(Spec, ValidIdTest,
+                         ::testing::Values(ValidCase{"spiffe://example.org", "example.org", ""},
+                                           ValidCase{"spiffe://example.org/ns/prod/sa/web",
+                                                     "example.org", "/ns/prod/sa/web"},
+                                           ValidCase{"spiffe://10.0.0.1/x", "10.0.0.1", "/x"},
+                                           ValidCase{"spiffe://td/.hidden", "td", "/.hidden"},
+                                           ValidCase{"spiffe://my_td-1.local/A/b_C",
+                                                     "my_td-1.local", "/A/b_C"},
+                                           ValidCase{"spiffe://td/..a", "td", "/..a"},
+                                           ValidCase{"spiffe://td/...", "td", "/..."},
+                                           ValidCase{"spiffe://td/a.", "td", "/a."},
+                                           ValidCase{"spiffe://edgexfoundry.org/service/core-data",
+                                                     "edgexfoundry.org", "/service/core-data"}));
 
 struct InvalidCase {
   std::string text;
@@ -83,8 +83,10 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"example.org/a", "scheme is missing or invalid"},
         InvalidCase{"spiffe://Example.org/a", "trust domain must be lowercase ('E' at byte 9)"},
         InvalidCase{"spiffe://EXAMPLE.ORG", "trust domain must be lowercase"},
-        InvalidCase{"spiffe://example.org:443/a", "trust domain cannot contain a port (':' at byte 20)"},
-        InvalidCase{"spiffe://u@example.org/a", "trust domain cannot contain userinfo ('@' at byte 10)"},
+        InvalidCase{"spiffe://example.org:443/a",
+                    "trust domain cannot contain a port (':' at byte 20)"},
+        InvalidCase{"spiffe://u@example.org/a",
+                    "trust domain cannot contain userinfo ('@' at byte 10)"},
         InvalidCase{"spiffe://example.org/a?x=1", "a query is not allowed ('?' at byte 22)"},
         InvalidCase{"spiffe://example.org?x=1", "a query is not allowed ('?' at byte 20)"},
         InvalidCase{"spiffe://example.org/a#f", "a fragment is not allowed ('#' at byte 22)"},
@@ -97,7 +99,8 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"spiffe://example.org/./b", "path cannot contain dot segments (\".\""},
         InvalidCase{"spiffe://example.org/a/.", "path cannot contain dot segments"},
         InvalidCase{"spiffe://example.org/..", "path cannot contain dot segments"},
-        InvalidCase{"spiffe://example.org/a%20b", "percent-encoding is not allowed ('%' at byte 22)"},
+        InvalidCase{"spiffe://example.org/a%20b",
+                    "percent-encoding is not allowed ('%' at byte 22)"},
         InvalidCase{"spiffe://ex%41mple.org/a", "percent-encoding is not allowed"},
         InvalidCase{"spiffe://[::1]/a", "trust domain characters are limited to lowercase letters"},
         InvalidCase{"spiffe:///a", "trust domain is missing"},

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
@@ -14,8 +15,8 @@
 namespace dstart::spiffe {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 using testing::TestNow;
 
 std::string Message(const absl::Status& s) { return std::string(s.message()); }
@@ -87,11 +88,10 @@ TEST_F(JwtSvidTest, SignAndValidate) {
 TEST_F(JwtSvidTest, TokenShape) {
   std::string token = SignJwtSvid(Claims(), key_, "k1").value();
   size_t d1 = token.find('.'), d2 = token.rfind('.');
-  json header = json::parse(common::AsChars(
-      common::Base64UrlDecode(token.substr(0, d1)).value()));
+  json header = json::parse(common::AsChars(common::Base64UrlDecode(token.substr(0, d1)).value()));
   EXPECT_EQ(header, json({{"alg", "ES256"}, {"kid", "k1"}, {"typ", "JWT"}}));
-  json payload = json::parse(common::AsChars(
-      common::Base64UrlDecode(token.substr(d1 + 1, d2 - d1 - 1)).value()));
+  json payload = json::parse(
+      common::AsChars(common::Base64UrlDecode(token.substr(d1 + 1, d2 - d1 - 1)).value()));
   EXPECT_EQ(payload.size(), 4u);
   EXPECT_TRUE(payload["aud"].is_array());
   EXPECT_TRUE(payload["exp"].is_number_integer());
@@ -114,7 +114,7 @@ TEST_F(JwtSvidTest, AllNineAlgorithms) {
     const crypto::PrivateKey* key;
     const char* kid;
   } rows[] = {
-      {JwtAlgorithm::kES256, &key_, "k1"},  {JwtAlgorithm::kES384, &p384, "p384"},
+      {JwtAlgorithm::kES256, &key_, "k1"},   {JwtAlgorithm::kES384, &p384, "p384"},
       {JwtAlgorithm::kES512, &p521, "p521"}, {JwtAlgorithm::kRS256, &rsa, "rsa"},
       {JwtAlgorithm::kRS384, &rsa, "rsa"},   {JwtAlgorithm::kRS512, &rsa, "rsa"},
       {JwtAlgorithm::kPS256, &rsa, "rsa"},   {JwtAlgorithm::kPS384, &rsa, "rsa"},
@@ -242,9 +242,9 @@ TEST_F(JwtSvidTest, ExpiryLeeway) {
   absl::Status late = Validate(token, exp + std::chrono::seconds(61));
   EXPECT_THAT(Message(late), HasSubstr("JWT-SVID has expired: exp 2026-01-01T00:05:00Z is more "
                                        "than 60s before the current time 2026-01-01T00:06:01Z"));
-  EXPECT_THAT(Message(ParseInsecureJwtSvid(token, {"edgex"}, exp + std::chrono::minutes(2))
-                          .status()),
-              HasSubstr("has expired"));
+  EXPECT_THAT(
+      Message(ParseInsecureJwtSvid(token, {"edgex"}, exp + std::chrono::minutes(2)).status()),
+      HasSubstr("has expired"));
 }
 
 TEST_F(JwtSvidTest, NotBeforeAndIssuedAtLeeway) {
@@ -339,7 +339,8 @@ TEST_F(JwtSvidTest, AlgorithmMustFitTheBundleKey) {
 
 TEST_F(JwtSvidTest, Malformed) {
   EXPECT_THAT(Message(Validate("")), HasSubstr("token is empty"));
-  EXPECT_THAT(Message(Validate("a.b")), HasSubstr("three dot-separated parts (compact JWS), found 2"));
+  EXPECT_THAT(Message(Validate("a.b")),
+              HasSubstr("three dot-separated parts (compact JWS), found 2"));
   EXPECT_THAT(Message(Validate("a.b.c.d.e")), HasSubstr("found 5"));
   EXPECT_THAT(Message(Validate(R"({"payload":"x","signatures":[]})")),
               HasSubstr("not the JSON serialization"));

@@ -78,11 +78,9 @@ TEST(MatchTest, Semantics) {
     const SelectorSet* given;
     bool exact, superset, subset, any;
   } rows[] = {
-      {&same, true, true, true, true},
-      {&fewer, false, true, false, true},   // entry ⊇ given
-      {&more, false, false, true, true},    // entry ⊆ given
-      {&overlap, false, false, false, true},
-      {&disjoint, false, false, false, false},
+      {&same, true, true, true, true},       {&fewer, false, true, false, true},  // entry ⊇ given
+      {&more, false, false, true, true},                                          // entry ⊆ given
+      {&overlap, false, false, false, true}, {&disjoint, false, false, false, false},
   };
   for (const auto& r : rows) {
     EXPECT_EQ(MatchSelectors(entry, *r.given, MatchBehavior::kExact), r.exact);

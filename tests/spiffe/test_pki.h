@@ -2,11 +2,11 @@
 #ifndef DSTART_TESTS_SPIFFE_TEST_PKI_H_
 #define DSTART_TESTS_SPIFFE_TEST_PKI_H_
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <functional>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "crypto/cert_builder.h"
 #include "crypto/certificate.h"

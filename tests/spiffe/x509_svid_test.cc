@@ -29,8 +29,7 @@ class X509SvidTest : public ::testing::Test {
   }
 
   // Verifies a one-certificate chain at TestNow().
-  absl::Status VerifyLeaf(const crypto::Certificate& leaf,
-                          TimePoint now = TestNow()) const {
+  absl::Status VerifyLeaf(const crypto::Certificate& leaf, TimePoint now = TestNow()) const {
     std::vector<crypto::Certificate> chain{leaf};
     return VerifyX509SvidChain(chain, bundles_, now).status();
   }
@@ -57,12 +56,10 @@ TEST_F(X509SvidTest, GoodLeafVerifies) {
 }
 
 TEST_F(X509SvidTest, RefusesCaLeaf) {
-  KeyedCert leaf = MakeLeaf(ca_, "spiffe://example.org/a", [](crypto::CertificateTemplate& t) {
-    t.is_ca = true;
-  });
+  KeyedCert leaf = MakeLeaf(ca_, "spiffe://example.org/a",
+                            [](crypto::CertificateTemplate& t) { t.is_ca = true; });
   EXPECT_THAT(Message(VerifyLeaf(leaf.cert)), HasSubstr("must not have CA flag set to true"));
-  EXPECT_THAT(Message(X509Svid::FromParts({leaf.cert}, leaf.key).status()),
-              HasSubstr("CA flag"));
+  EXPECT_THAT(Message(X509Svid::FromParts({leaf.cert}, leaf.key).status()), HasSubstr("CA flag"));
 }
 
 TEST_F(X509SvidTest, RefusesKeyCertSign) {
@@ -73,9 +70,8 @@ TEST_F(X509SvidTest, RefusesKeyCertSign) {
 }
 
 TEST_F(X509SvidTest, RefusesCrlSign) {
-  KeyedCert leaf = MakeLeaf(ca_, "spiffe://example.org/a", [](crypto::CertificateTemplate& t) {
-    t.key_usage.crl_sign = true;
-  });
+  KeyedCert leaf = MakeLeaf(ca_, "spiffe://example.org/a",
+                            [](crypto::CertificateTemplate& t) { t.key_usage.crl_sign = true; });
   EXPECT_THAT(Message(VerifyLeaf(leaf.cert)), HasSubstr("must not have 'cRLSign'"));
 }
 
@@ -102,8 +98,9 @@ TEST_F(X509SvidTest, RefusesTwoUriSans) {
   KeyedCert leaf = MakeLeaf(ca_, "spiffe://example.org/a", [](crypto::CertificateTemplate& t) {
     t.uri_sans.push_back("spiffe://example.org/b");
   });
-  EXPECT_THAT(Message(VerifyLeaf(leaf.cert)),
-              HasSubstr("more than one URI SAN (2: spiffe://example.org/a, spiffe://example.org/b)"));
+  EXPECT_THAT(
+      Message(VerifyLeaf(leaf.cert)),
+      HasSubstr("more than one URI SAN (2: spiffe://example.org/a, spiffe://example.org/b)"));
 }
 
 TEST_F(X509SvidTest, RefusesRootPath) {
@@ -249,8 +246,8 @@ TEST_F(X509SvidTest, OpensslVerifiesLeaf) {
   auto ca_tmpl = crypto::RootCaTemplate({{"CN", "now root"}}, "spiffe://example.org",
                                         std::chrono::system_clock::now(), std::chrono::hours(2));
   auto ca_cert = crypto::SelfSignCertificate(ca_tmpl, ca_key).value();
-  auto leaf_tmpl = crypto::X509SvidTemplate("spiffe://example.org/a", {},
-                                            std::chrono::system_clock::now(), std::chrono::hours(1));
+  auto leaf_tmpl = crypto::X509SvidTemplate(
+      "spiffe://example.org/a", {}, std::chrono::system_clock::now(), std::chrono::hours(1));
   auto now_leaf = crypto::IssueCertificate(leaf_tmpl, leaf_key.Public(), ca_cert, ca_key).value();
   Bundle bundle(Td("example.org"));
   bundle.AddX509Authority(ca_cert);
@@ -259,9 +256,8 @@ TEST_F(X509SvidTest, OpensslVerifiesLeaf) {
   dstart::testing::WriteFile(dir / "bundle.pem", bundle.ToX509Pem());
   auto svid = X509Svid::FromParts({now_leaf}, leaf_key).value();
   dstart::testing::WriteFile(dir / "svid.pem", svid.CertificatesPem());
-  auto r = dstart::testing::RunCommand({"openssl", "verify", "-CAfile",
-                                        (dir / "bundle.pem").string(),
-                                        (dir / "svid.pem").string()});
+  auto r = dstart::testing::RunCommand(
+      {"openssl", "verify", "-CAfile", (dir / "bundle.pem").string(), (dir / "svid.pem").string()});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(svid.Verify(bundle, std::chrono::system_clock::now()).ok());
 }
