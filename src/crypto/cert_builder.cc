@@ -29,26 +29,32 @@ absl::Status AddExtension(X509* cert, int nid, void* value, bool critical, std::
   return absl::OkStatus();
 }
 
+using BasicConstraintsPtr =
+    std::unique_ptr<BASIC_CONSTRAINTS, internal::FreeWith<BASIC_CONSTRAINTS_free>>;
+using BitStringPtr = std::unique_ptr<ASN1_BIT_STRING, internal::FreeWith<ASN1_BIT_STRING_free>>;
+using AuthorityKeyIdPtr =
+    std::unique_ptr<AUTHORITY_KEYID, internal::FreeWith<AUTHORITY_KEYID_free>>;
+// OBJ_nid2obj returns static objects, so only the stack itself is freed.
+void FreeObjectStack(STACK_OF(ASN1_OBJECT) * s) { sk_ASN1_OBJECT_free(s); }
+using ObjectStackPtr = std::unique_ptr<STACK_OF(ASN1_OBJECT), internal::FreeWith<FreeObjectStack>>;
+
 absl::Status AddBasicConstraints(X509* cert, const CertificateTemplate& t) {
-  BASIC_CONSTRAINTS* bc = BASIC_CONSTRAINTS_new();
-  if (bc == nullptr) return OpenSslError(absl::StatusCode::kInternal, "BASIC_CONSTRAINTS_new");
+  BasicConstraintsPtr bc(BASIC_CONSTRAINTS_new());
+  if (!bc) return OpenSslError(absl::StatusCode::kInternal, "BASIC_CONSTRAINTS_new");
   bc->ca = t.is_ca ? 0xff : 0;
   if (t.is_ca && t.path_len) {
-    bc->pathlen = ASN1_INTEGER_new();
+    bc->pathlen = ASN1_INTEGER_new();  // Owned by bc.
     if (bc->pathlen == nullptr || ASN1_INTEGER_set(bc->pathlen, *t.path_len) != 1) {
-      BASIC_CONSTRAINTS_free(bc);
       return OpenSslError(absl::StatusCode::kInternal, "setting pathLenConstraint failed");
     }
   }
-  absl::Status s = AddExtension(cert, NID_basic_constraints, bc, t.basic_constraints_critical,
-                                "basicConstraints");
-  BASIC_CONSTRAINTS_free(bc);
-  return s;
+  return AddExtension(cert, NID_basic_constraints, bc.get(), t.basic_constraints_critical,
+                      "basicConstraints");
 }
 
 absl::Status AddKeyUsage(X509* cert, const KeyUsage& ku, bool critical) {
-  ASN1_BIT_STRING* bits = ASN1_BIT_STRING_new();
-  if (bits == nullptr) return OpenSslError(absl::StatusCode::kInternal, "ASN1_BIT_STRING_new");
+  BitStringPtr bits(ASN1_BIT_STRING_new());
+  if (!bits) return OpenSslError(absl::StatusCode::kInternal, "ASN1_BIT_STRING_new");
   // Bit numbers from RFC 5280 §4.2.1.3.
   const std::pair<bool, int> flags[] = {
       {ku.digital_signature, 0}, {ku.content_commitment, 1}, {ku.key_encipherment, 2},
@@ -56,25 +62,21 @@ absl::Status AddKeyUsage(X509* cert, const KeyUsage& ku, bool critical) {
       {ku.crl_sign, 6},
   };
   for (auto [set, bit] : flags) {
-    if (set && ASN1_BIT_STRING_set_bit(bits, bit, 1) != 1) {
-      ASN1_BIT_STRING_free(bits);
+    if (set && ASN1_BIT_STRING_set_bit(bits.get(), bit, 1) != 1) {
       return OpenSslError(absl::StatusCode::kInternal, "setting keyUsage failed");
     }
   }
-  absl::Status s = AddExtension(cert, NID_key_usage, bits, critical, "keyUsage");
-  ASN1_BIT_STRING_free(bits);
-  return s;
+  return AddExtension(cert, NID_key_usage, bits.get(), critical, "keyUsage");
 }
 
 absl::Status AddExtKeyUsage(X509* cert, const ExtKeyUsage& eku) {
-  EXTENDED_KEY_USAGE* usage = sk_ASN1_OBJECT_new_null();
-  if (usage == nullptr) return OpenSslError(absl::StatusCode::kInternal, "EKU allocation");
-  if (eku.server_auth) sk_ASN1_OBJECT_push(usage, OBJ_nid2obj(NID_server_auth));
-  if (eku.client_auth) sk_ASN1_OBJECT_push(usage, OBJ_nid2obj(NID_client_auth));
-  absl::Status s = AddExtension(cert, NID_ext_key_usage, usage, false, "extendedKeyUsage");
-  // OBJ_nid2obj returns static objects: free only the stack.
-  sk_ASN1_OBJECT_free(usage);
-  return s;
+  ObjectStackPtr usage(sk_ASN1_OBJECT_new_null());
+  if (!usage) return OpenSslError(absl::StatusCode::kInternal, "EKU allocation");
+  if ((eku.server_auth && sk_ASN1_OBJECT_push(usage.get(), OBJ_nid2obj(NID_server_auth)) == 0) ||
+      (eku.client_auth && sk_ASN1_OBJECT_push(usage.get(), OBJ_nid2obj(NID_client_auth)) == 0)) {
+    return OpenSslError(absl::StatusCode::kInternal, "building extendedKeyUsage failed");
+  }
+  return AddExtension(cert, NID_ext_key_usage, usage.get(), false, "extendedKeyUsage");
 }
 
 // SHA-1 of the subjectPublicKey BIT STRING contents (RFC 5280 §4.2.1.2, method 1), read from
@@ -101,19 +103,16 @@ absl::Status AddKeyIds(X509* cert, const CertificateTemplate& t,
         AddExtension(cert, NID_subject_key_identifier, ski.get(), false, "subjectKeyIdentifier"));
   }
   if (t.authority_key_id && !issuer_key_id.empty()) {
-    AUTHORITY_KEYID* akid = AUTHORITY_KEYID_new();
-    if (akid == nullptr) return OpenSslError(absl::StatusCode::kInternal, "AUTHORITY_KEYID_new");
-    akid->keyid = ASN1_OCTET_STRING_new();
+    AuthorityKeyIdPtr akid(AUTHORITY_KEYID_new());
+    if (!akid) return OpenSslError(absl::StatusCode::kInternal, "AUTHORITY_KEYID_new");
+    akid->keyid = ASN1_OCTET_STRING_new();  // Owned by akid.
     if (akid->keyid == nullptr ||
         ASN1_OCTET_STRING_set(akid->keyid, issuer_key_id.data(),
                               static_cast<int>(issuer_key_id.size())) != 1) {
-      AUTHORITY_KEYID_free(akid);
       return OpenSslError(absl::StatusCode::kInternal, "building authorityKeyIdentifier failed");
     }
-    absl::Status s =
-        AddExtension(cert, NID_authority_key_identifier, akid, false, "authorityKeyIdentifier");
-    AUTHORITY_KEYID_free(akid);
-    DSTART_RETURN_IF_ERROR(s);
+    DSTART_RETURN_IF_ERROR(AddExtension(cert, NID_authority_key_identifier, akid.get(), false,
+                                        "authorityKeyIdentifier"));
   }
   return absl::OkStatus();
 }

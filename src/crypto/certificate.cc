@@ -52,13 +52,23 @@ absl::Status CheckParsed(X509* cert) {
   return absl::OkStatus();
 }
 
+// Times beyond what system_clock holds (about years 1678-2262 with nanosecond ticks) saturate:
+// "99991231235959Z", RFC 5280's "no expiry", becomes time_point::max().
 std::chrono::system_clock::time_point ToTimePoint(const ASN1_TIME* t) {
+  using std::chrono::system_clock;
   struct tm tm = {};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
     internal::ClearOpenSslErrors();
-    return std::chrono::system_clock::time_point::min();
+    return system_clock::time_point::min();
   }
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  time_t secs = timegm(&tm);
+  if (secs >= system_clock::to_time_t(system_clock::time_point::max())) {
+    return system_clock::time_point::max();
+  }
+  if (secs <= system_clock::to_time_t(system_clock::time_point::min())) {
+    return system_clock::time_point::min();
+  }
+  return system_clock::from_time_t(secs);
 }
 
 GeneralNamesPtr SubjectAltNames(X509* cert) {

@@ -52,13 +52,13 @@ absl::StatusOr<X509NamePtr> ToX509Name(const DistinguishedName& name) {
     const NameAttribute& attr = name[i];
     if (OBJ_txt2nid(attr.type.c_str()) == NID_undef) {
       // A dotted OID that OpenSSL does not know by name is still acceptable.
-      ASN1_OBJECT* obj = OBJ_txt2obj(attr.type.c_str(), 1);
-      if (obj == nullptr) {
+      std::unique_ptr<ASN1_OBJECT, FreeWith<ASN1_OBJECT_free>> obj(
+          OBJ_txt2obj(attr.type.c_str(), 1));
+      if (!obj) {
         ClearOpenSslErrors();
         return absl::InvalidArgumentError(
             fmt::format("name attribute {}: unknown attribute type \"{}\"", i + 1, attr.type));
       }
-      ASN1_OBJECT_free(obj);
     }
     if (X509_NAME_add_entry_by_txt(out.get(), attr.type.c_str(), MBSTRING_UTF8,
                                    reinterpret_cast<const unsigned char*>(attr.value.data()),
@@ -119,6 +119,17 @@ std::vector<std::string> GeneralNamesOfType(const stack_st_GENERAL_NAME* names, 
 
 namespace {
 
+using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, FreeWith<GENERAL_NAME_free>>;
+using Ia5StringPtr = std::unique_ptr<ASN1_IA5STRING, FreeWith<ASN1_IA5STRING_free>>;
+
+absl::Status Push(GENERAL_NAMES* names, GeneralNamePtr gn) {
+  if (sk_GENERAL_NAME_push(names, gn.get()) == 0) {
+    return OpenSslError(absl::StatusCode::kInternal, "building a SAN failed");
+  }
+  gn.release();  // Owned by names.
+  return absl::OkStatus();
+}
+
 absl::Status AddIa5Name(GENERAL_NAMES* names, int type, const std::string& value,
                         std::string_view kind) {
   if (value.empty()) {
@@ -130,20 +141,13 @@ absl::Status AddIa5Name(GENERAL_NAMES* names, int type, const std::string& value
           fmt::format("{} SAN \"{}\" has a character outside printable ASCII", kind, value));
     }
   }
-  ASN1_IA5STRING* s = ASN1_IA5STRING_new();
-  GENERAL_NAME* gn = GENERAL_NAME_new();
-  if (s == nullptr || gn == nullptr ||
-      ASN1_STRING_set(s, value.data(), static_cast<int>(value.size())) != 1) {
-    ASN1_IA5STRING_free(s);
-    GENERAL_NAME_free(gn);
+  Ia5StringPtr s(ASN1_IA5STRING_new());
+  GeneralNamePtr gn(GENERAL_NAME_new());
+  if (!s || !gn || ASN1_STRING_set(s.get(), value.data(), static_cast<int>(value.size())) != 1) {
     return OpenSslError(absl::StatusCode::kInternal, "building a SAN failed");
   }
-  GENERAL_NAME_set0_value(gn, type, s);
-  if (sk_GENERAL_NAME_push(names, gn) == 0) {
-    GENERAL_NAME_free(gn);
-    return OpenSslError(absl::StatusCode::kInternal, "building a SAN failed");
-  }
-  return absl::OkStatus();
+  GENERAL_NAME_set0_value(gn.get(), type, s.release());
+  return Push(names, std::move(gn));
 }
 
 }  // namespace
@@ -160,21 +164,15 @@ absl::StatusOr<GeneralNamesPtr> BuildGeneralNames(const std::vector<std::string>
     if (auto s = AddIa5Name(names.get(), GEN_DNS, dns, "DNS"); !s.ok()) return s;
   }
   for (const auto& ip : ips) {
-    ASN1_OCTET_STRING* addr = a2i_IPADDRESS(ip.c_str());
-    if (addr == nullptr) {
+    Asn1OctetStringPtr addr(a2i_IPADDRESS(ip.c_str()));
+    if (!addr) {
       ClearOpenSslErrors();
       return absl::InvalidArgumentError(fmt::format("IP SAN \"{}\" is not an IP address", ip));
     }
-    GENERAL_NAME* gn = GENERAL_NAME_new();
-    if (gn == nullptr) {
-      ASN1_OCTET_STRING_free(addr);
-      return OpenSslError(absl::StatusCode::kInternal, "building a SAN failed");
-    }
-    GENERAL_NAME_set0_value(gn, GEN_IPADD, addr);
-    if (sk_GENERAL_NAME_push(names.get(), gn) == 0) {
-      GENERAL_NAME_free(gn);
-      return OpenSslError(absl::StatusCode::kInternal, "building a SAN failed");
-    }
+    GeneralNamePtr gn(GENERAL_NAME_new());
+    if (!gn) return OpenSslError(absl::StatusCode::kInternal, "building a SAN failed");
+    GENERAL_NAME_set0_value(gn.get(), GEN_IPADD, addr.release());
+    if (auto s = Push(names.get(), std::move(gn)); !s.ok()) return s;
   }
   return names;
 }

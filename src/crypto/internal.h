@@ -15,6 +15,15 @@
 
 namespace dstart::crypto::internal {
 
+// For handles used inside one .cc only: std::unique_ptr<T, FreeWith<T_free>>.
+template <auto Free>
+struct FreeWith {
+  template <typename T>
+  void operator()(T* p) const {
+    Free(p);
+  }
+};
+
 // `what` followed by OpenSSL's queued error reasons (if any); the queue is cleared.
 absl::Status OpenSslError(absl::StatusCode code, std::string_view what);
 // Drops whatever OpenSSL queued (after a failure that was handled).

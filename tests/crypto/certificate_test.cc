@@ -381,6 +381,26 @@ TEST(CertificateTest, RefusesDuplicateExtensionsAndNegativeSerials) {
   EXPECT_THAT(Message(n.status()), HasSubstr("negative"));
 }
 
+TEST(CertificateTest, FarFutureNotAfterSaturates) {
+  // RFC 5280 §4.1.2.5: 99991231235959Z means "no well-defined expiration date".
+  PrivateKey key = *PrivateKey::Generate(KeyType::kEcP256);
+  Certificate ca = *SelfSignCertificate(RootCaTemplate({{"CN", "ca"}}, "", Now(), hours(1)), key);
+  X509Ptr edited(X509_dup(ca.get()));
+  Asn1TimePtr forever(ASN1_TIME_new());
+  ASSERT_EQ(ASN1_TIME_set_string(forever.get(), "99991231235959Z"), 1);
+  X509_set1_notAfter(edited.get(), forever.get());
+  X509_sign(edited.get(), key.get(), EVP_sha256());
+  unsigned char* out = nullptr;
+  int len = i2d_X509(edited.get(), &out);
+  std::vector<uint8_t> der(out, out + len);
+  OPENSSL_free(out);
+  auto cert = Certificate::FromDer(der);
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  EXPECT_EQ(cert->NotAfter(), system_clock::time_point::max());
+  EXPECT_EQ(cert->NotBefore(), ca.NotBefore());
+  EXPECT_TRUE(VerifyCertificateChain(*cert, {}, {*cert}).ok());
+}
+
 TEST(CsrTest, CreateParseVerify) {
   PrivateKey key = *PrivateKey::Generate(KeyType::kEcP256);
   auto csr = CertificateRequest::Create(key, {{"C", "US"}, {"O", "SPIRE"}}, {kId}, {"svc.local"});
