@@ -244,6 +244,9 @@ class Lexer {
     return absl::InvalidArgumentError(fmt::format("{}: {}", p.ToString(), msg));
   }
 
+  // In JSON, "${" has no meaning inside strings.
+  void set_json(bool json) { json_ = json; }
+
   // True when the first significant character is '{': the document is JSON.
   bool LooksLikeJson() const {
     for (char c : text_) {
@@ -304,7 +307,7 @@ class Lexer {
         break;
       }
       if (c == '\n') return ErrorHere("newline in string (use \\n or a heredoc)");
-      if (c == '$' && Peek(1) == '{') {
+      if (c == '$' && Peek(1) == '{' && !json_) {
         // An interpolation is kept verbatim, quotes and braces inside it included.
         int iline = line_, icol = col_;
         out += "${";
@@ -508,6 +511,7 @@ class Lexer {
 
   std::string_view text_;
   std::shared_ptr<const std::string> file_;
+  bool json_ = false;
   size_t pos_ = 0;
   int line_ = 1;
   int col_ = 1;
@@ -520,6 +524,7 @@ class Parser {
 
   absl::StatusOr<Object> ParseDocument() {
     json_ = lex_.LooksLikeJson();
+    lex_.set_json(json_);
     DSTART_RETURN_IF_ERROR(Advance());
     Object root;
     root.pos = Position{file_, 1, 1};

@@ -329,6 +329,10 @@ TEST(HclSyntax, JsonDocuments) {
   EXPECT_EQ(o.Find("path")->value.object().Find("secret/edgex/svc/*")->pos.line, 3);
   EXPECT_EQ(ToJson(o)["path"]["secret/edgex/svc/*"]["capabilities"][1], "read");
   EXPECT_DOUBLE_EQ(o.Find("n")->value.number_value(), 1.5);
+  // "${" means nothing in JSON strings.
+  Object j = MustParse(R"({"a": "${x", "b": "}\n"})");
+  EXPECT_EQ(j.Find("a")->value.string_value(), "${x");
+  EXPECT_EQ(j.Find("b")->value.string_value(), "}\n");
 }
 
 // --- Syntax errors, each with its line:column --------------------------------------------------
