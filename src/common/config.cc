@@ -161,6 +161,26 @@ YAML::Node Lookup(const YAML::Node& root, std::string_view path) {
   return cur;
 }
 
+// Aliases can make a small document describe a huge tree ("billion laughs"); every walk over
+// the tree is bounded by refusing documents with more nodes than this once aliases are expanded.
+constexpr int64_t kMaxNodes = 200000;
+
+bool WithinNodeBudget(const YAML::Node& n, int64_t* budget) {
+  if (--*budget < 0) return false;
+  if (n.IsMap()) {
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (!WithinNodeBudget(it->first, budget) || !WithinNodeBudget(it->second, budget)) {
+        return false;
+      }
+    }
+  } else if (n.IsSequence()) {
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (!WithinNodeBudget(*it, budget)) return false;
+    }
+  }
+  return true;
+}
+
 struct Leaf {
   std::string path;  // '/'-separated
   YAML::Node node;   // refers into the tree
@@ -267,6 +287,13 @@ absl::StatusOr<YamlConfig> YamlConfig::Parse(std::string_view text, std::string_
           fmt::format("{}{}:{}: the configuration's top level must be a mapping, got {}", where,
                       root.Mark().line + 1, root.Mark().column + 1, KindName(root)));
     } else {
+      int64_t budget = kMaxNodes;
+      if (!WithinNodeBudget(root, &budget)) {
+        return absl::InvalidArgumentError(
+            fmt::format("{}the configuration is too large: more than {} values once aliases are "
+                        "expanded",
+                        where.empty() ? "" : where + " ", kMaxNodes));
+      }
       cfg.impl_->root = root;
     }
   } catch (const YAML::Exception& e) {

@@ -299,6 +299,21 @@ TEST(YamlConfig, ParseErrorsCarryLineAndColumn) {
               HasSubstr("/nonexistent/configuration.yaml"));
 }
 
+TEST(YamlConfig, AliasesWorkButCannotExplode) {
+  auto small = YamlConfig::Parse("base: &b {Host: h, Port: 1}\nClients:\n  a: *b\n  c: *b\n");
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ(*small->GetInt("Clients.c.Port"), 1);
+  std::string laughs = "a0: &a0 {x: 1, y: 2}\n";
+  for (int i = 1; i < 25; ++i) {
+    laughs += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " {p: *a" +
+              std::to_string(i - 1) + ", q: *a" + std::to_string(i - 1) + "}\n";
+  }
+  auto big = YamlConfig::Parse(laughs, "laughs.yaml");
+  ASSERT_FALSE(big.ok());
+  EXPECT_THAT(std::string(big.status().message()),
+              HasSubstr("laughs.yaml: the configuration is too large"));
+}
+
 TEST(YamlConfig, LoadsFromFile) {
   dstart::testing::TempDir dir;
   dstart::testing::WriteFile(dir / "c.yaml", kConfig);
