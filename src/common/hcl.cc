@@ -376,6 +376,35 @@ class Lexer {
       case '/':
         *out += '/';
         return absl::OkStatus();
+      case '\'':
+        *out += '\'';
+        return absl::OkStatus();
+      case 'x': {
+        if (!IsHex(Peek()) || !IsHex(Peek(1))) {
+          return Error(line, col, "invalid escape \\x: want 2 hex digits");
+        }
+        *out += static_cast<char>(HexVal(Peek()) * 16 + HexVal(Peek(1)));
+        Advance();
+        Advance();
+        return absl::OkStatus();
+      }
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
+        auto oct = [](char c) { return c >= '0' && c <= '7'; };
+        if (!oct(Peek()) || !oct(Peek(1)) || (e - '0') > 3) {
+          return Error(line, col, "invalid escape: an octal escape is \\ and 3 digits up to \\377");
+        }
+        *out += static_cast<char>((e - '0') * 64 + (Peek() - '0') * 8 + (Peek(1) - '0'));
+        Advance();
+        Advance();
+        return absl::OkStatus();
+      }
       case 'u':
       case 'U': {
         int n = e == 'u' ? 4 : 8;
@@ -386,6 +415,16 @@ class Lexer {
           }
           cp = cp * 16 + static_cast<uint32_t>(HexVal(text_[pos_]));
           Advance();
+        }
+        // A UTF-16 surrogate pair, as JSON encoders write characters past U+FFFF.
+        if (e == 'u' && cp >= 0xD800 && cp <= 0xDBFF && Peek() == '\\' && Peek(1) == 'u' &&
+            IsHex(Peek(2)) && IsHex(Peek(3)) && IsHex(Peek(4)) && IsHex(Peek(5))) {
+          uint32_t lo = 0;
+          for (int i = 2; i < 6; ++i) lo = lo * 16 + static_cast<uint32_t>(HexVal(Peek(i)));
+          if (lo >= 0xDC00 && lo <= 0xDFFF) {
+            for (int i = 0; i < 6; ++i) Advance();
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          }
         }
         if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
           return Error(line, col,
@@ -447,7 +486,7 @@ class Lexer {
     if (indented && !closing_indent.empty()) {
       bool all = true;
       for (const auto& l : lines) {
-        if (l.compare(0, closing_indent.size(), closing_indent) != 0 && !l.empty()) all = false;
+        if (l.compare(0, closing_indent.size(), closing_indent) != 0) all = false;
       }
       if (all) {
         for (auto& l : lines) l.erase(0, std::min(l.size(), closing_indent.size()));

@@ -9,7 +9,9 @@
 //   identifiers) name = { ... } / name { ... }    both give an object # comment, // comment, /*
 //   comment */ lists and objects may separate items with ',' and end with a trailing ',' a document
 //   whose first character is '{' is read as JSON (HCL1 does the same)
-// Strings take the escapes \n \t \r \" \\ \uXXXX \UXXXXXXXX; "${...}" is kept verbatim.
+// Strings take Go's escapes (\n \t \r \" \\ \' \a \b \f \v \xHH \NNN \uXXXX \UXXXXXXXX, and JSON's
+// \/ and \uD83D\uDE00 surrogate pairs) and must be UTF-8; HCL's "${...}" is kept verbatim.
+// `<<-EOF` removes the closing line's indentation from every line when all lines have it.
 // Syntax errors read "file:line:column: message" (1-based; columns count bytes).
 //
 // The result is a tree of Values; every Entry keeps the position of its key. Entries stay in

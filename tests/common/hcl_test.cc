@@ -230,6 +230,20 @@ interp = "${var.x} and ${func("q")}"
   EXPECT_TRUE(o.Find("t")->value.bool_value());
   EXPECT_FALSE(o.Find("fa")->value.bool_value());
   EXPECT_EQ(o.Find("interp")->value.string_value(), "${var.x} and ${func(\"q\")}");
+  Object go = MustParse(R"(a = "\x41\101\'\ud83d\ude00")");
+  EXPECT_EQ(go.Find("a")->value.string_value(), "AA'\xF0\x9F\x98\x80");
+}
+
+TEST(HclSyntax, BadEscapes) {
+  EXPECT_EQ(ErrorOf(R"(a = "\x4")"), "t.hcl:1:6: invalid escape \\x: want 2 hex digits");
+  EXPECT_EQ(ErrorOf(R"(a = "\400")"),
+            "t.hcl:1:6: invalid escape: an octal escape is \\ and 3 digits up to \\377");
+  EXPECT_EQ(ErrorOf(R"(a = "\12")"),
+            "t.hcl:1:6: invalid escape: an octal escape is \\ and 3 digits up to \\377");
+  EXPECT_EQ(ErrorOf(R"(a = "\ud83d")"), "t.hcl:1:6: invalid escape \\u: U+D83D is not a character");
+  EXPECT_EQ(ErrorOf(R"(a = "\ud83d\u0041")"),
+            "t.hcl:1:6: invalid escape \\u: U+D83D is not a character");
+  EXPECT_EQ(ErrorOf(R"(a = "\xff")"), "t.hcl:1:5: string is not valid UTF-8");
 }
 
 TEST(HclSyntax, Heredocs) {
@@ -238,12 +252,15 @@ TEST(HclSyntax, Heredocs) {
       "b = <<-EOT\n    indented\n      more\n    EOT\n"
       "c = <<EOF\nEOF\n"
       "d = <<-X\n  keep\n no\n  X\n"
-      "e = <<EOF\r\nwin\r\nEOF\r\n");
+      "e = <<EOF\r\nwin\r\nEOF\r\n"
+      "f = <<-EOF\n  a\n\n  b\n  EOF\n");
   EXPECT_EQ(o.Find("a")->value.string_value(), "line one\n  line two\n");
   EXPECT_EQ(o.Find("b")->value.string_value(), "indented\n  more\n");
   EXPECT_EQ(o.Find("c")->value.string_value(), "");
   EXPECT_EQ(o.Find("d")->value.string_value(), "  keep\n no\n");  // not all lines share the indent
   EXPECT_EQ(o.Find("e")->value.string_value(), "win\r\n");
+  // As in HCL1, an empty line lacks the indentation, so nothing is removed.
+  EXPECT_EQ(o.Find("f")->value.string_value(), "  a\n\n  b\n");
   EXPECT_EQ(o.Find("b")->pos.line, 5);
 }
 
