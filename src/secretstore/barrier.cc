@@ -127,6 +127,29 @@ absl::StatusOr<UnsealProgress> Barrier::Unseal(std::span<const uint8_t> share) {
   return UnsealProgress{false, 0};
 }
 
+absl::Status Barrier::CheckShares(const std::vector<Bytes>& shares) {
+  auto config = Config();
+  if (!config.ok()) return config.status();
+  if (!config->has_value()) return absl::FailedPreconditionError("Vault is not initialized");
+  Bytes master;
+  if ((*config)->shares == 1) {
+    if (shares.size() != 1) return absl::InvalidArgumentError("expected one key");
+    master = shares[0];
+  } else {
+    auto combined = shamir::Combine(shares);
+    if (!combined.ok()) return absl::InvalidArgumentError(std::string(combined.status().message()));
+    master = std::move(*combined);
+  }
+  auto keyring = storage_->Get(kKeyringKey);
+  if (!keyring.ok()) return keyring.status();
+  if (!keyring->has_value()) return absl::DataLossError("storage: keyring is missing");
+  auto data_key = crypto::Aes256GcmOpen(master, **keyring, common::AsBytes(kKeyringKey));
+  std::fill(master.begin(), master.end(), 0);
+  if (!data_key.ok()) return absl::InvalidArgumentError("invalid key: the keys do not rebuild the master key");
+  std::fill(data_key->begin(), data_key->end(), 0);
+  return absl::OkStatus();
+}
+
 void Barrier::ResetUnseal() {
   std::unique_lock lock(mu_);
   pending_shares_.clear();

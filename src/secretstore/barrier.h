@@ -43,6 +43,9 @@ class Barrier {
   // the keyring; a wrong key resets the progress and returns InvalidArgument.
   absl::StatusOr<UnsealProgress> Unseal(std::span<const uint8_t> share);
   void ResetUnseal();
+  // OK when `shares` rebuild the master key (checked against the keyring); changes no state.
+  // Used by root-token generation.
+  absl::Status CheckShares(const std::vector<Bytes>& shares);
   UnsealProgress Progress();
   void Seal();
   bool sealed();

@@ -317,6 +317,10 @@ absl::Status Core::Impl::LoadAfterUnseal() {
     DSTART_RETURN_IF_ERROR(PutJson("policy/default", {{"name", "default"}, {"policy", kDefaultPolicy}}));
     policies_["default"] = std::move(*p);
   }
+  signing_keys_.clear();
+  auto oidc = GetJson("oidc/config");
+  if (!oidc.ok()) return oidc.status();
+  oidc_issuer_ = oidc->has_value() ? (**oidc).value("issuer", "") : "";
   auto ents = barrier_->List("identity/entity/");
   if (!ents.ok()) return ents.status();
   for (const std::string& k : *ents) {
@@ -402,10 +406,12 @@ std::optional<ApiError> Core::Impl::Authorize(LogicalRequest& req) {
   return std::nullopt;
 }
 
-void Core::Impl::Audit(const LogicalRequest& req, int status, const json& response_body) {
-  if (audit_file_ == nullptr) return;
-  auto hmac = [this](const std::string& v) {
-    return "hmac-sha256:" + common::HexEncode(crypto::HmacSha256(audit_key_, common::AsBytes(v)));
+void Core::Impl::Audit(const Bytes& key, const LogicalRequest& req, int status,
+                       const json& response_body) {
+  // The HMAC key lives behind the barrier: nothing is audited before the first unseal.
+  if (audit_file_ == nullptr || key.empty()) return;
+  auto hmac = [&key](const std::string& v) {
+    return "hmac-sha256:" + common::HexEncode(crypto::HmacSha256(key, common::AsBytes(v)));
   };
   // Every string value in request and response data is replaced by its HMAC, as OpenBao's file
   // audit device does by default.
@@ -442,9 +448,6 @@ void Core::Impl::Audit(const LogicalRequest& req, int status, const json& respon
   json resp = {{"status_code", status}};
   if (response_body.is_object()) {
     json body = response_body;
-    for (const char* keep : {"errors", "warnings", "lease_duration", "renewable"}) {
-      (void)keep;
-    }
     resp["data"] = body.contains("data") ? scrub(body["data"]) : json(nullptr);
     if (body.contains("auth") && !body["auth"].is_null()) resp["auth"] = scrub(body["auth"]);
     if (body.contains("errors")) resp["errors"] = body["errors"];
@@ -545,7 +548,9 @@ http::Response Core::Impl::Handle(const http::Request& http_req) {
       result = Dispatch(req, lock);
     }
   }
-  if (lock.owns_lock()) lock.unlock();
+  if (!lock.owns_lock()) lock.lock();
+  Bytes audit_key = audit_key_;
+  lock.unlock();
 
   int status;
   json body;
@@ -571,7 +576,7 @@ http::Response Core::Impl::Handle(const http::Request& http_req) {
               {"auth", r.auth}};
     }
   }
-  Audit(req, status, body);
+  Audit(audit_key, req, status, body);
   if (status == 204) {
     http::Response r;
     r.status = 204;
@@ -764,6 +769,7 @@ Result Core::Impl::HandleSysUnauthenticated(LogicalRequest& req, const http::Req
     root.display_name = "root";
     auto id = CreateToken(root);
     barrier_->Seal();
+    audit_key_.clear();
     if (!id.ok()) return Err(500, std::string(id.status().message()));
     json keys = json::array(), keys_b64 = json::array();
     for (const Bytes& s : *shares) {
@@ -799,7 +805,80 @@ Result Core::Impl::HandleSysUnauthenticated(LogicalRequest& req, const http::Req
     return r;
   }
   if (StartsWith(p, "sys/generate-root/")) {
-    return Err(404, "root token generation is not supported by this server");
+    if (barrier_->sealed()) return Err(503, "Vault is sealed");
+    return HandleGenerateRoot(req);
+  }
+  return Err(404, "");
+}
+
+// Root-token generation with a one-time password (spec §2 B4-B6): the new token is returned
+// XORed with the OTP and base64-encoded without padding.
+Result Core::Impl::HandleGenerateRoot(LogicalRequest& req) {
+  auto config = barrier_->Config();
+  if (!config.ok()) return Err(500, std::string(config.status().message()));
+  if (!config->has_value()) return Err(400, "Vault is not initialized");
+  const SealConfig& c = **config;
+  constexpr size_t kTokenLength = 26;  // "s." + 24 characters.
+  auto status = [&](bool complete, const std::string& encoded) {
+    LogicalResponse r;
+    r.raw = {{"nonce", generate_root_ ? generate_root_->nonce : ""},
+             {"started", generate_root_.has_value() || complete},
+             {"progress", generate_root_ ? static_cast<int>(generate_root_->shares.size()) : 0},
+             {"required", c.threshold},
+             {"complete", complete},
+             {"encoded_token", encoded},
+             {"encoded_root_token", encoded},
+             {"pgp_fingerprint", ""},
+             {"otp", ""},
+             {"otp_length", kTokenLength}};
+    return r;
+  };
+  if (req.path == "sys/generate-root/attempt") {
+    if (req.op == Operation::kDelete) {
+      generate_root_.reset();
+      return NoContent();
+    }
+    if (req.op == Operation::kRead) return status(false, "");
+    if (generate_root_) return Err(400, "root generation already in progress");
+    if (req.data.contains("pgp_key")) return Err(400, "PGP-encrypted root tokens are not supported by this server");
+    generate_root_ = GenerateRoot{Uuid(), RandomId(kTokenLength), {}};
+    LogicalResponse r = status(false, "");
+    r.raw["otp"] = generate_root_->otp;
+    return r;
+  }
+  if (req.path == "sys/generate-root/update") {
+    if (req.op != Operation::kUpdate && req.op != Operation::kCreate) return Err(405, "unsupported operation");
+    if (!generate_root_) return Err(400, "no root generation in progress");
+    if (req.data.value("nonce", "") != generate_root_->nonce) return Err(400, "incorrect nonce supplied");
+    auto key = common::HexDecode(req.data.value("key", ""));
+    if (!key.ok()) key = common::Base64Decode(req.data.value("key", ""));
+    if (!key.ok() || key->empty()) return Err(400, "'key' must be a valid hex or base64 string");
+    for (const Bytes& b : generate_root_->shares) {
+      if (b == *key) return status(false, "");
+    }
+    generate_root_->shares.push_back(std::move(*key));
+    if (static_cast<int>(generate_root_->shares.size()) < c.threshold) return status(false, "");
+    absl::Status ok = barrier_->CheckShares(generate_root_->shares);
+    if (!ok.ok()) {
+      generate_root_->shares.clear();
+      return Err(400, std::string(ok.message()));
+    }
+    Token root;
+    root.policies = {"root"};
+    root.path = "auth/token/root";
+    root.display_name = "root";
+    auto id = CreateToken(root);
+    if (!id.ok()) return Err(500, std::string(id.status().message()));
+    std::string otp = generate_root_->otp;
+    Bytes x(id->size());
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint8_t>((*id)[i] ^ otp[i % otp.size()]);
+    std::string encoded = common::Base64Encode(x);
+    while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();
+    LogicalResponse r = status(true, encoded);
+    r.raw["nonce"] = generate_root_->nonce;
+    r.raw["progress"] = c.threshold;
+    generate_root_.reset();
+    return r;
   }
   return Err(404, "");
 }
@@ -810,8 +889,11 @@ Result Core::Impl::HandleSys(LogicalRequest& req, std::unique_lock<std::mutex>& 
   if (p == "sys/seal") {
     if (!write) return Err(405, "unsupported operation");
     barrier_->Seal();
+    audit_key_.clear();
+    generate_root_.reset();
     policies_.clear();
     entities_.clear();
+    signing_keys_.clear();
     return NoContent();
   }
   if (StartsWith(p, "sys/policies/acl") || StartsWith(p, "sys/policy")) return HandlePolicy(req);

@@ -19,6 +19,10 @@
 #include "secretstore/core.h"
 #include "secretstore/storage.h"
 
+namespace dstart::crypto {
+class PrivateKey;
+}
+
 namespace dstart::secretstore {
 
 using json = nlohmann::json;
@@ -92,7 +96,7 @@ class Core::Impl {
   std::optional<ApiError> Authorize(LogicalRequest& req);
   absl::Status LoadAfterUnseal();
   int64_t Now() const { return options_.now ? options_.now() : time(nullptr); }
-  void Audit(const LogicalRequest& req, int status, const json& response_body);
+  void Audit(const Bytes& key, const LogicalRequest& req, int status, const json& response_body);
 
   // ---- tokens.cc ----
   Result HandleToken(LogicalRequest& req);
@@ -140,6 +144,16 @@ class Core::Impl {
   Bytes audit_key_;
   std::mutex audit_mu_;
   std::FILE* audit_file_ = nullptr;
+  // Root-token generation in progress (sys/generate-root, spec §2 B4-B6).
+  struct GenerateRoot {
+    std::string nonce;
+    std::string otp;
+    std::vector<Bytes> shares;
+  };
+  std::optional<GenerateRoot> generate_root_;
+  Result HandleGenerateRoot(LogicalRequest& req);
+  std::string oidc_issuer_;  // identity/oidc/config issuer; empty: api_addr.
+  std::map<std::string, std::shared_ptr<crypto::PrivateKey>> signing_keys_;  // Parsed once.
 };
 
 // Helpers.

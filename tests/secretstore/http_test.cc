@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "common/http/http.h"
+#include "support/process.h"
 
 namespace dstart::common::http {
 namespace {
@@ -112,6 +113,47 @@ TEST(HttpTest, RefusesUnreadableTlsFiles) {
   auto server = Server::Start(o, [](const Request&) { return Response{}; });
   EXPECT_FALSE(server.ok());
   EXPECT_NE(std::string(server.status().message()).find("tls_cert_file"), std::string::npos);
+}
+
+TEST(HttpTest, ServesOverTlsAndVerifiesTheServer) {
+  dstart::testing::TempDir dir;
+  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  auto gen = dstart::testing::RunCommand(
+      {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+       "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout",
+       key, "-out", cert});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  ServerOptions o;
+  o.tls = true;
+  o.tls_files = {cert, key};
+  auto server = EchoServer(o);
+  ClientOptions co;
+  co.port = server->port();
+  co.tls = true;
+  co.ca_file = cert;
+  auto client = Client::Create(co);
+  ASSERT_TRUE(client.ok());
+  for (int i = 0; i < 2; ++i) {
+    auto r = (*client)->Do("GET", "/tls");
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->status, 200);
+  }
+  // A client that does not trust the certificate refuses the connection.
+  ClientOptions untrusting = co;
+  untrusting.ca_file = (dir / "other.pem").string();
+  dstart::testing::RunCommand({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                               "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=other", "-days", "1",
+                               "-keyout", (dir / "other.key").string(), "-out", untrusting.ca_file});
+  auto other = Client::Create(untrusting);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE((*other)->Do("GET", "/tls").ok());
+  // Plain HTTP to a TLS port fails.
+  ClientOptions plain;
+  plain.port = server->port();
+  plain.timeout = std::chrono::milliseconds(2000);
+  auto p = Client::Create(plain);
+  auto r = (*p)->Do("GET", "/tls");
+  EXPECT_TRUE(!r.ok() || r->status >= 400);
 }
 
 TEST(HttpTest, ParsesQueries) {
