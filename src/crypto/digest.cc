@@ -4,7 +4,13 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "fmt/format.h"
 
 #include "crypto/internal.h"
 
@@ -55,6 +61,45 @@ Bytes Sha1(std::span<const uint8_t> data) { return DigestWith(EVP_sha1(), data);
 Bytes Sha256(std::span<const uint8_t> data) { return Digest(Hash::kSha256, data); }
 Bytes Sha384(std::span<const uint8_t> data) { return Digest(Hash::kSha384, data); }
 Bytes Sha512(std::span<const uint8_t> data) { return Digest(Hash::kSha512, data); }
+
+Hasher::Hasher(Hash hash) : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), internal::HashMd(static_cast<int>(hash)), nullptr) != 1) {
+    std::abort();  // Only allocation failure makes a built-in digest fail.
+  }
+}
+
+Hasher::~Hasher() = default;
+
+void Hasher::Update(std::span<const uint8_t> data) {
+  if (!data.empty() && EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) != 1) std::abort();
+}
+
+Bytes Hasher::Finish() {
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx_.get(), out.data(), &len) != 1) std::abort();
+  out.resize(len);
+  return out;
+}
+
+absl::StatusOr<Bytes> DigestFile(Hash hash, const std::filesystem::path& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) {
+    return absl::NotFoundError(
+        fmt::format("cannot open {} for hashing: {}", path.string(), std::strerror(errno)));
+  }
+  Hasher hasher(hash);
+  std::vector<uint8_t> buf(64 * 1024);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), file.get())) > 0) {
+    hasher.Update(std::span<const uint8_t>(buf.data(), n));
+  }
+  if (std::ferror(file.get())) {
+    return absl::DataLossError(
+        fmt::format("error reading {} for hashing: {}", path.string(), std::strerror(errno)));
+  }
+  return hasher.Finish();
+}
 
 Bytes Hmac(Hash hash, std::span<const uint8_t> key, std::span<const uint8_t> data) {
   Bytes out(EVP_MAX_MD_SIZE);

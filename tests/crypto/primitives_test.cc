@@ -7,6 +7,7 @@
 #include "crypto/random.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/process.h"
 
 namespace dstart::crypto {
 namespace {
@@ -34,6 +35,32 @@ TEST(DigestTest, KnownAnswers) {
   EXPECT_EQ(HashSize(Hash::kSha384), 48u);
   EXPECT_EQ(HashSize(Hash::kSha512), 64u);
   EXPECT_EQ(HashName(Hash::kSha512), "SHA-512");
+}
+
+TEST(DigestTest, IncrementalAndFileDigestsMatchOneShot) {
+  std::string data(200000, 'q');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 31);
+  Hasher hasher(Hash::kSha256);
+  hasher.Update(AsBytes(std::string_view(data).substr(0, 7)));
+  hasher.Update({});
+  hasher.Update(AsBytes(std::string_view(data).substr(7)));
+  EXPECT_EQ(hasher.Finish(), Sha256(AsBytes(data)));
+
+  testing::TempDir dir;
+  testing::WriteFile(dir / "exe", data);
+  auto file = DigestFile(Hash::kSha512, dir / "exe");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(*file, Sha512(AsBytes(data)));
+  testing::WriteFile(dir / "empty", "");
+  EXPECT_EQ(*DigestFile(Hash::kSha256, dir / "empty"), Sha256({}));
+
+  auto missing = DigestFile(Hash::kSha256, dir / "nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("nope"));
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("No such file"));
+  // A directory opens but cannot be read.
+  auto directory = DigestFile(Hash::kSha256, dir.path());
+  EXPECT_FALSE(directory.ok());
 }
 
 TEST(HmacTest, Rfc4231TestCase2) {
