@@ -125,6 +125,7 @@ std::string_view LogLevelName(LogLevel level) {
 }
 
 LogField::LogField(std::string_view k, double v) : key(k), value(fmt::format("{}", v)) {}
+LogField::LogField(std::string_view k, const absl::Status& v) : key(k), value(v.ToString()) {}
 
 std::string LogfmtValue(std::string_view value, bool always) {
   if (always || LogfmtNeedsQuotes(value)) return GoQuote(value);

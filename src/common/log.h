@@ -47,6 +47,7 @@ struct LogField {
   LogField(std::string_view k, const std::string& v) : key(k), value(v) {}
   LogField(std::string_view k, bool v) : key(k), value(v ? "true" : "false") {}
   LogField(std::string_view k, double v);
+  LogField(std::string_view k, const absl::Status& v);  // the status's ToString()
   template <typename T>
   requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>)
       LogField(std::string_view k, T v)

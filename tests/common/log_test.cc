@@ -149,6 +149,12 @@ TEST(Logger, NumbersAndBoolsPrintAsGoDoes) {
       << f.Only();
 }
 
+TEST(Logger, StatusFieldsPrintTheirText) {
+  Fixture f;
+  f.logger.Log(LogLevel::kError, "f.go", 3, "m", {{"error", absl::NotFoundError("no such key")}});
+  EXPECT_NE(f.Only().find(" error=\"NOT_FOUND: no such key\"\n"), std::string::npos) << f.Only();
+}
+
 TEST(Logger, LevelFilteringAndRuntimeChange) {
   Fixture f;
   int evaluated = 0;
