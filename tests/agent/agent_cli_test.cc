@@ -100,6 +100,26 @@ TEST_F(AgentCliTest, FetchX509WritesFilesThatOpensslAccepts) {
   ASSERT_EQ(cert_pub.exit_code, 0);
   ASSERT_EQ(key_pub.exit_code, 0);
   EXPECT_EQ(cert_pub.out, key_pub.out);
+
+  // curl presents the written SVID to a TLS server that demands a client certificate from the
+  // bundle's CA; without it the handshake is refused.
+  int port = testing::FreeTcpPort();
+  testing::Process server("s_server",
+                          {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port),
+                           "-cert", (out_dir / "svid.0.pem").string(), "-key",
+                           (out_dir / "svid.0.key").string(), "-CAfile",
+                           (out_dir / "bundle.0.pem").string(), "-Verify", "1", "-www"},
+                          dir_.path());
+  std::string url = "https://127.0.0.1:" + std::to_string(port) + "/";
+  testing::CommandResult with_cert;
+  ASSERT_TRUE(testing::WaitFor([&] {
+    with_cert = testing::RunCommand({"curl", "-sS", "-k", "--cert", (out_dir / "svid.0.pem").string(),
+                                     "--key", (out_dir / "svid.0.key").string(), url});
+    return with_cert.exit_code == 0;
+  })) << with_cert.err << server.Stderr() << server.Stdout();
+  EXPECT_THAT(with_cert.out, HasSubstr("Client certificate"));
+  auto without = testing::RunCommand({"curl", "-sS", "-k", url});
+  EXPECT_NE(without.exit_code, 0);
 }
 
 TEST_F(AgentCliTest, FetchX509SilentAndJson) {
