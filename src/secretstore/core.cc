@@ -103,12 +103,6 @@ bool Unauthenticated(std::string_view path) {
          StartsWith(path, "sys/generate-root/") || StartsWith(path, "identity/oidc/.well-known/");
 }
 
-// Paths answered while sealed.
-bool AllowedWhileSealed(std::string_view path) {
-  return path == "sys/health" || path == "sys/init" || path == "sys/unseal" ||
-         path == "sys/seal-status" || path == "sys/leader";
-}
-
 }  // namespace
 
 std::string_view OperationName(Operation op) {
@@ -265,6 +259,7 @@ absl::StatusOr<std::optional<json>> Core::Impl::GetJson(const std::string& key) 
 absl::Status Core::Impl::LoadAfterUnseal() {
   policies_.clear();
   entities_.clear();
+  token_cache_.clear();
   auto mounts = GetJson("core/mounts");
   if (!mounts.ok()) return mounts.status();
   if (mounts->has_value()) {
@@ -770,6 +765,7 @@ Result Core::Impl::HandleSysUnauthenticated(LogicalRequest& req, const http::Req
     auto id = CreateToken(root);
     barrier_->Seal();
     audit_key_.clear();
+    token_cache_.clear();
     if (!id.ok()) return Err(500, std::string(id.status().message()));
     json keys = json::array(), keys_b64 = json::array();
     for (const Bytes& s : *shares) {
@@ -891,6 +887,7 @@ Result Core::Impl::HandleSys(LogicalRequest& req, std::unique_lock<std::mutex>& 
     barrier_->Seal();
     audit_key_.clear();
     generate_root_.reset();
+    token_cache_.clear();
     policies_.clear();
     entities_.clear();
     signing_keys_.clear();

@@ -141,6 +141,8 @@ class Core::Impl {
   json mounts_;   // "secret/" -> {type, options, uuid, accessor, description}
   json auths_;    // "token/", "userpass/"
   std::map<std::string, json> entities_;  // id -> entity
+  // Tokens by hash, written through; spares a storage read and decryption per request.
+  std::map<std::string, Token, std::less<>> token_cache_;
   Bytes audit_key_;
   std::mutex audit_mu_;
   std::FILE* audit_file_ = nullptr;

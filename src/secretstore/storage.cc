@@ -29,7 +29,7 @@ absl::StatusOr<std::unique_ptr<Storage>> Storage::Open(const std::string& path) 
   }
   std::unique_ptr<Storage> s(new Storage(db, path));
   sqlite3_busy_timeout(db, 5000);
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA cache_size=-512",
                           "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB "
                           "NOT NULL) WITHOUT ROWID"}) {
     if (absl::Status st = s->Exec(sql); !st.ok()) return st;

@@ -61,10 +61,17 @@ bool Token::root() const {
 }
 
 absl::StatusOr<std::optional<Token>> Core::Impl::TokenByHash(const std::string& hash) {
-  auto doc = GetJson("token/id/" + hash);
-  if (!doc.ok()) return doc.status();
-  if (!doc->has_value()) return std::optional<Token>();
-  Token t = Token::FromJson(**doc);
+  Token t;
+  if (auto it = token_cache_.find(hash); it != token_cache_.end()) {
+    t = it->second;
+  } else {
+    auto doc = GetJson("token/id/" + hash);
+    if (!doc.ok()) return doc.status();
+    if (!doc->has_value()) return std::optional<Token>();
+    t = Token::FromJson(**doc);
+    if (token_cache_.size() > 10000) token_cache_.clear();
+    token_cache_[hash] = t;
+  }
   if (t.expire_time != 0 && t.expire_time <= Now()) {
     DSTART_RETURN_IF_ERROR(RevokeTree(t.hash));
     return std::optional<Token>();
@@ -99,10 +106,16 @@ absl::StatusOr<std::string> Core::Impl::CreateToken(Token& t) {
   add(AccessorKey(t.accessor), {{"hash", t.hash}, {"accessor", t.accessor}});
   if (!t.parent_hash.empty()) add("token/parent/" + t.parent_hash + "/" + t.hash, json::object());
   DSTART_RETURN_IF_ERROR(barrier_->Commit(writes));
+  token_cache_[t.hash] = t;
   return id;
 }
 
-absl::Status Core::Impl::SaveToken(const Token& t) { return PutJson("token/id/" + t.hash, t.ToJson()); }
+absl::Status Core::Impl::SaveToken(const Token& t) {
+  token_cache_.erase(t.hash);
+  DSTART_RETURN_IF_ERROR(PutJson("token/id/" + t.hash, t.ToJson()));
+  token_cache_[t.hash] = t;
+  return absl::OkStatus();
+}
 
 absl::Status Core::Impl::RevokeTree(const std::string& hash) {
   auto children = barrier_->List("token/parent/" + hash + "/");
@@ -110,6 +123,7 @@ absl::Status Core::Impl::RevokeTree(const std::string& hash) {
   for (const std::string& k : *children) {
     DSTART_RETURN_IF_ERROR(RevokeTree(k.substr(k.rfind('/') + 1)));
   }
+  token_cache_.erase(hash);
   auto doc = GetJson("token/id/" + hash);
   if (!doc.ok()) return doc.status();
   std::vector<Barrier::Write> writes;
