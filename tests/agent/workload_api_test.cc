@@ -79,7 +79,7 @@ class WorkloadApiTest : public ::testing::Test {
     StartEndpoint();
   }
 
-  void StartEndpoint(std::chrono::milliseconds hold = {}) {
+  void StartEndpoint(std::chrono::milliseconds hold = {}, bool allow_unauthenticated = false) {
     endpoint_.reset();
     sink_ = std::make_shared<CaptureSink>();
     common::Logger logger({.format = common::LogFormat::kLogrus,
@@ -94,6 +94,7 @@ class WorkloadApiTest : public ::testing::Test {
     options.cache = cache_;
     options.logger = logger;
     options.hold_without_identity = hold;
+    options.allow_unauthenticated_verifiers = allow_unauthenticated;
     options.stream_poll = std::chrono::milliseconds(50);
     endpoint_ = Must(Endpoint::Start(std::move(options)));
   }
@@ -400,6 +401,39 @@ TEST_F(WorkloadApiTest, BundlesNeedAnIdentity) {
   EXPECT_EQ(client->FetchX509Bundles(std::chrono::seconds(5)).status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(client->FetchJwtBundles(std::chrono::seconds(5)).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(WorkloadApiTest, FederatedBundlesGoOnlyToEntriesThatFederate) {
+  TestPki partner("partner.example");
+  cache_->SetBundle(partner.MakeBundle());
+  auto id = Must(spiffe::SpiffeId::FromString("spiffe://edgexfoundry.org/service/a"));
+  cache_->SetEntry({"1", id, {Must(spiffe::Selector::Parse(MyUid()))}, "", {partner.td()}});
+  ASSERT_TRUE(cache_->SetSvid("1", pki_.Issue(id.String())).ok());
+  auto client = NewClient();
+  auto ctx = client->FetchX509Context(std::chrono::seconds(5));
+  ASSERT_TRUE(ctx.ok()) << ctx.status();
+  ASSERT_NE(ctx->bundles.Find(partner.td()), nullptr);
+  EXPECT_TRUE(ctx->bundles.Find(partner.td())->HasX509Authority(partner.ca()));
+  auto bundles = client->FetchX509Bundles(std::chrono::seconds(5));
+  ASSERT_TRUE(bundles.ok());
+  EXPECT_EQ(bundles->size(), 2u);
+  // Without the federation the partner's bundle is withheld.
+  cache_->SetEntry({"1", id, {Must(spiffe::Selector::Parse(MyUid()))}, "", {}});
+  auto plain = client->FetchX509Context(std::chrono::seconds(5));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->bundles.Find(partner.td()), nullptr);
+}
+
+TEST_F(WorkloadApiTest, UnauthenticatedVerifiersGetBundlesButNoSvids) {
+  StartEndpoint({}, /*allow_unauthenticated=*/true);
+  auto client = NewClient();
+  auto x509 = client->FetchX509Bundles(std::chrono::seconds(5));
+  ASSERT_TRUE(x509.ok()) << x509.status();
+  EXPECT_TRUE(x509->Find(pki_.td())->HasX509Authority(pki_.ca()));
+  auto jwt = client->FetchJwtBundles(std::chrono::seconds(5));
+  ASSERT_TRUE(jwt.ok()) << jwt.status();
+  EXPECT_EQ(client->FetchX509Context(std::chrono::seconds(5)).status().code(),
             absl::StatusCode::kPermissionDenied);
 }
 
