@@ -166,7 +166,8 @@ absl::StatusOr<Object> ParseFile(const std::string& path);
 
 // JSON views (include <nlohmann/json.hpp> to use the result). Labels become nested objects
 // (`path "a" { x = 1 }` → {"path":{"a":{"x":1}}}); repeated keys whose values are objects are
-// merged, other repeated keys become an array of their values.
+// merged (where both define the same inner non-object key, the later value wins), other
+// repeated keys become an array of their values.
 nlohmann::json ToJson(const Value& value);
 nlohmann::json ToJson(const Object& object);
 
