@@ -187,7 +187,7 @@ std::string Bundle::ToX509Pem() const { return crypto::Certificate::ChainToPem(x
 
 std::vector<uint8_t> Bundle::ToX509Der() const { return crypto::Certificate::ChainToDer(x509_); }
 
-std::string Bundle::ToJson() const {
+std::string Bundle::ToJson(int indent) const {
   nlohmann::ordered_json doc;
   doc["keys"] = nlohmann::ordered_json::array();
   for (const auto& cert : x509_) {
@@ -206,7 +206,7 @@ std::string Bundle::ToJson() const {
   }
   if (sequence_) doc["spiffe_sequence"] = *sequence_;
   if (refresh_hint_) doc["spiffe_refresh_hint"] = refresh_hint_->count();
-  return doc.dump();
+  return doc.dump(indent);
 }
 
 std::string Bundle::ToJwks() const {

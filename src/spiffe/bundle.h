@@ -49,7 +49,9 @@ class Bundle {
   std::vector<uint8_t> ToX509Der() const;
   // The SPIFFE bundle JSON: {"keys":[x509-svid entries..., jwt-svid entries (sorted by kid)...],
   // "spiffe_sequence":N, "spiffe_refresh_hint":N}; the last two only when set.
-  std::string ToJson() const;
+  // `indent` >= 0 pretty-prints with that many spaces (as `spire-server bundle show -format
+  // spiffe` does with 4); the default is compact.
+  std::string ToJson(int indent = -1) const;
   // The Workload API's JWT bundle: {"keys":[...]} with only the JWT authorities, each with
   // "kid" and its key members and nothing else (no "use", no spiffe_* members), as SPIRE sends it.
   std::string ToJwks() const;

@@ -99,6 +99,10 @@ TEST_F(BundleTest, JsonShape) {
   EXPECT_EQ(doc["keys"][4]["crv"], "P-521");
   EXPECT_EQ(common::Base64UrlDecode(doc["keys"][4]["x"].get<std::string>()).value().size(), 66u);
 
+  std::string pretty = bundle_.ToJson(4);
+  EXPECT_THAT(pretty, HasSubstr("\n    \"keys\": ["));
+  EXPECT_TRUE(json::parse(pretty) == doc);
+
   Bundle bare(Td("example.org"));
   EXPECT_EQ(bare.ToJson(), R"({"keys":[]})");
 }
@@ -148,6 +152,36 @@ TEST_F(BundleTest, OpensslReadsPem) {
                                            "-noout", "-ext", "subjectAltName"});
   ASSERT_EQ(x509.exit_code, 0) << x509.err;
   EXPECT_THAT(x509.out, HasSubstr("URI:spiffe://example.org"));
+}
+
+// A bundle file written by the openssl command line (two CAs, one EC and one RSA) survives
+// PEM -> SPIFFE bundle JSON -> PEM byte for byte.
+TEST_F(BundleTest, OpensslPemRoundTripsThroughJson) {
+  dstart::testing::TempDir dir;
+  std::string pem;
+  for (const char* alg : {"ec", "rsa"}) {
+    std::vector<std::string> argv = {"openssl", "req",
+                                     "-x509",   "-nodes",
+                                     "-subj",   std::string("/O=SPIFFE/CN=") + alg,
+                                     "-days",   "1",
+                                     "-addext", "subjectAltName=URI:spiffe://example.org",
+                                     "-keyout", (dir / "k.pem").string(),
+                                     "-out",    (dir / "c.pem").string()};
+    if (std::string(alg) == "ec") {
+      argv.insert(argv.begin() + 3, {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"});
+    } else {
+      argv.insert(argv.begin() + 3, {"-newkey", "rsa:2048"});
+    }
+    auto r = dstart::testing::RunCommand(argv);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    pem += dstart::testing::ReadFile(dir / "c.pem");
+  }
+  auto from_pem = Bundle::FromX509Pem(Td("example.org"), pem);
+  ASSERT_TRUE(from_pem.ok()) << from_pem.status();
+  ASSERT_EQ(from_pem->x509_authorities().size(), 2u);
+  auto from_json = Bundle::FromJson(Td("example.org"), from_pem->ToJson());
+  ASSERT_TRUE(from_json.ok()) << from_json.status();
+  EXPECT_EQ(from_json->ToX509Pem(), pem);
 }
 
 TEST_F(BundleTest, DerForm) {
