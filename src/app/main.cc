@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "secretstore/command.h"
+#include "server/command.h"
 
 #ifndef DSTART_VERSION
 #define DSTART_VERSION "0.0.0"
@@ -34,7 +35,8 @@ int RunUp(std::span<char*> args);
 // The components `dstart up` starts, in start order. A component joins the table when it lands.
 constexpr Command kCommands[] = {
     {"secretstore", "the secret store (OpenBao HTTP API subset)", dstart::secretstore::RunSecretstore},
-    {"server", "SPIFFE server: CA, registration entries, node attestation (spire-server)", nullptr},
+    {"server", "SPIFFE server: CA, registration entries, node attestation (spire-server)",
+     dstart::server::RunServer},
     {"agent", "SPIFFE agent: workload attestation, Workload API (spire-agent)", nullptr},
     {"token-provider", "exchanges an X.509-SVID for a secret-store token over mutual TLS", nullptr},
     {"up", "start the stack: dstart up delayed-start", RunUp},
