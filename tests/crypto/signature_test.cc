@@ -38,7 +38,9 @@ TEST_P(SignVerifyTest, SignsVerifiesAndRefusesTampering) {
     bad[i] ^= 0x01;
     auto s = Verify(key.Public(), c.hash, AsBytes(message), bad, c.padding);
     EXPECT_FALSE(s.ok()) << "byte " << i;
-    if (!s.ok()) EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    if (!s.ok()) {
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    }
   }
   // A truncated or empty signature.
   std::vector<uint8_t> truncated(sig->begin(), sig->end() - 1);
