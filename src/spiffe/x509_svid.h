@@ -52,7 +52,8 @@ class X509Svid {
   // Concatenated DER certificates (leaf first) and an unencrypted PKCS#8 DER key, as the Workload
   // API's x509_svid and x509_svid_key carry them. Applies every check of §2.6: the leaf rules,
   // CA intermediates, and the key must match the leaf ("leaf certificate does not match private
-  // key"). Validity and the chain to a bundle are not checked here (see Verify).
+  // key"). A SEC1 or PKCS#1 key is refused, as Go clients refuse it (§9 item 2). Validity and
+  // the chain to a bundle are not checked here (see Verify).
   static absl::StatusOr<X509Svid> ParseRaw(std::span<const uint8_t> certs_der,
                                            std::span<const uint8_t> key_der);
   // PEM: every CERTIFICATE block (leaf first) and a key block ("PRIVATE KEY" preferred; SEC1 and
