@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/duration.h"
 #include "common/encoding.h"
 #include "crypto/digest.h"
 #include "crypto/random.h"
@@ -130,34 +131,22 @@ LogicalResponse WithData(json data) {
 
 absl::StatusOr<int64_t> ParseTtl(const json& value) {
   if (value.is_null()) return 0;
-  if (value.is_number_integer()) return value.get<int64_t>();
+  if (value.is_number_integer()) {
+    if (value.get<int64_t>() < 0) return absl::InvalidArgumentError("duration is negative");
+    return value.get<int64_t>();
+  }
   if (value.is_number()) return static_cast<int64_t>(value.get<double>());
   if (!value.is_string()) return absl::InvalidArgumentError("expected a duration");
   std::string s = value.get<std::string>();
   if (s.empty()) return 0;
-  if (s.find_first_not_of("0123456789") == std::string::npos) return std::stoll(s);
-  // Go durations: a sequence of <number><unit>.
-  int64_t total = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t j = i;
-    while (j < s.size() && (isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
-    if (j == i) return absl::InvalidArgumentError(fmt::format("invalid duration \"{}\"", s));
-    double n = std::stod(s.substr(i, j - i));
-    size_t k = j;
-    while (k < s.size() && isalpha(static_cast<unsigned char>(s[k]))) ++k;
-    std::string unit = s.substr(j, k - j);
-    double mult;
-    if (unit == "h") mult = 3600;
-    else if (unit == "m") mult = 60;
-    else if (unit == "s") mult = 1;
-    else if (unit == "ms") mult = 0.001;
-    else if (unit == "d") mult = 86400;
-    else return absl::InvalidArgumentError(fmt::format("invalid duration \"{}\": unknown unit \"{}\"", s, unit));
-    total += static_cast<int64_t>(n * mult);
-    i = k;
+  if (s.find_first_not_of("0123456789") == std::string::npos) {
+    if (s.size() > 12) return absl::InvalidArgumentError(fmt::format("duration \"{}\" is too large", s));
+    return std::stoll(s);
   }
-  return total;
+  auto d = common::ParseDuration(s);
+  if (!d.ok()) return d.status();
+  if (d->count() < 0) return absl::InvalidArgumentError(fmt::format("duration \"{}\" is negative", s));
+  return std::chrono::duration_cast<std::chrono::seconds>(*d).count();
 }
 
 std::string RandomId(size_t chars) {
@@ -894,6 +883,13 @@ Result Core::Impl::HandleSys(LogicalRequest& req, std::unique_lock<std::mutex>& 
     return NoContent();
   }
   if (StartsWith(p, "sys/policies/acl") || StartsWith(p, "sys/policy")) return HandlePolicy(req);
+  if (StartsWith(p, "sys/audit-hash/")) {
+    // The HMAC the audit log uses for `input`, so an operator can find a value in the log.
+    if (!write) return Err(405, "unsupported operation");
+    if (!req.data.contains("input") || !req.data["input"].is_string()) return Err(400, "missing input");
+    std::string input = req.data["input"].get<std::string>();
+    return WithData({{"hash", "hmac-sha256:" + common::HexEncode(crypto::HmacSha256(audit_key_, common::AsBytes(input)))}});
+  }
 
   auto table_read = [&](json& table) {
     json data = json::object();

@@ -276,6 +276,9 @@ TEST_F(CoreTest, TokenLifetimesRenewalAndRevocationTree) {
   std::string ct = child.body["auth"]["client_token"];
   EXPECT_EQ(child.body["auth"]["orphan"], false);
   EXPECT_EQ(Call("POST", "auth/token/create", pt, {{"policies", {"root"}}}).code, 400);
+  EXPECT_EQ(Call("POST", "auth/token/create", root, {{"ttl", "-5m"}}).code, 400);
+  EXPECT_EQ(Call("POST", "auth/token/create", root, {{"ttl", "5 fortnights"}}).code, 400);
+  EXPECT_EQ(Call("POST", "auth/token/create", root, {{"ttl", -3}}).code, 400);
   EXPECT_EQ(Call("POST", "auth/token/create", pt, {{"no_parent", true}}).code, 403);  // sudo
 
   // Non-periodic renew: capped by the requested increment, never past the max.

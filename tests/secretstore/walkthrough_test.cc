@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <thread>
@@ -187,6 +188,16 @@ TEST(SecretstoreWalkthroughTest, OperatorAndServiceFlowWithCurl) {
   EXPECT_EQ(s.Curl("POST", "auth/token/revoke-self", token).code, 204);
   EXPECT_EQ(s.Curl("GET", "auth/token/lookup-self", token).code, 403);
   EXPECT_EQ(s.Curl("GET", "secret/app/db", token).code, 403);
+
+  // The audit log holds the value only as its HMAC (sys/audit-hash gives the same HMAC).
+  Reply hash = s.Curl("POST", "sys/audit-hash/file", root, R"({"input":"s3cret-v@lue"})");
+  ASSERT_EQ(hash.code, 200) << hash.raw;
+  std::string hmac = hash.body["data"]["hash"];
+  EXPECT_EQ(hmac.rfind("hmac-sha256:", 0), 0u);
+  std::string audit_now = dstart::testing::ReadFile(dir / "audit.log");
+  EXPECT_NE(audit_now.find(hmac), std::string::npos);
+  EXPECT_GT(std::count(audit_now.begin(), audit_now.end(), '\n'), 20);
+  EXPECT_EQ(s.Curl("POST", "sys/audit-hash/file", token, R"({"input":"x"})").code, 403);
 
   // Sealed: every non-sys call answers 503.
   EXPECT_EQ(s.Curl("PUT", "sys/seal", root).code, 204);
