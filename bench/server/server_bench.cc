@@ -74,6 +74,7 @@ struct Server {
         << "server {\n trust_domain = \"edgexfoundry.org\"\n bind_port = 0\n data_dir = \""
         << (dir / "data").string() << "\"\n socket_path = \"" << sock
         << "\"\n log_level = \"WARN\"\n}\n";
+    std::fflush(stdout);  // the child must not repeat buffered output
     pid = fork();
     if (pid == 0) {
       freopen("/dev/null", "w", stdout);
