@@ -9,6 +9,7 @@
 
 #include "secretstore/command.h"
 #include "server/command.h"
+#include "tokenprovider/command.h"
 
 #ifndef DSTART_VERSION
 #define DSTART_VERSION "0.0.0"
@@ -38,7 +39,8 @@ constexpr Command kCommands[] = {
     {"server", "SPIFFE server: CA, registration entries, node attestation (spire-server)",
      dstart::server::RunServer},
     {"agent", "SPIFFE agent: workload attestation, Workload API (spire-agent)", nullptr},
-    {"token-provider", "exchanges an X.509-SVID for a secret-store token over mutual TLS", nullptr},
+    {"token-provider", "exchanges an X.509-SVID for a secret-store token over mutual TLS",
+     dstart::tokenprovider::RunTokenProvider},
     {"up", "start the stack: dstart up delayed-start", RunUp},
     {"version", "print the version", RunVersion},
 };
