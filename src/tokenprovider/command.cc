@@ -28,7 +28,8 @@ constexpr char kUsage[] =
     "  -cf, --configFile FILE  read FILE (also -config FILE)\n"
     "\n"
     "Keys (env overrides as EdgeX: SERVICE_PORT, SPIFFE_TRUSTDOMAIN, ...):\n"
-    "  Service.Host, Service.Port (59841), Service.ServerBindAddr, Service.MaxConnections\n"
+    "  Service.Host, Service.Port (59841), Service.ServerBindAddr, Service.MaxConnections,\n"
+    "  Service.HealthPort (0 = off; plain HTTP GET /api/v3/ping), Service.HealthAddr (127.0.0.1)\n"
     "  TokenConfig.DefaultTokenTTL (1h), DefaultJWTTTL (15m), DefaultJWTAudience (edgex),\n"
     "  UserPassMountPoint (userpass), MintStrategy (token-role | userpass),\n"
     "  RateLimitPerMinute (30; 0 = off)\n"
@@ -144,9 +145,46 @@ int RunTokenProvider(std::span<char*> args) {
   DSTART_LOG_INFO(log, "spiffe token provider starts listening and serves...",
                   {{"address", fmt::format("{}:{}", options.address, (*server)->port())}});
 
+  std::unique_ptr<TlsServer> health;
+  if (config->health_port != 0) {
+    TlsServerOptions h;
+    h.tls = false;
+    h.address = config->health_address;
+    h.port = config->health_port;
+    h.max_connections = 16;
+    h.max_body_bytes = 0;
+    h.header_timeout = config->header_timeout;
+    auto started = TlsServer::Start(
+        h, [] { return std::shared_ptr<const spiffe::workloadapi::X509Context>(); },
+        [log](const HttpRequest& r) {
+          HttpResponse out;
+          if (r.path != "/api/v3/ping") {
+            out.status = 404;
+            out.body = R"({"apiVersion":"v3","statusCode":404,"message":"only /api/v3/ping here"})";
+          } else if (r.method != "GET") {
+            out.status = 405;
+            out.body = R"({"apiVersion":"v3","statusCode":405,"message":"only allow GET method"})";
+          } else {
+            DSTART_LOG_DEBUG(log, "Health check request received");
+            out.content_type = "text/plain";
+            out.body = "pong";
+          }
+          return out;
+        },
+        log);
+    if (!started.ok()) {
+      DSTART_LOG_ERROR(log, fmt::format("health listener: {}", std::string(started.status().message())));
+      return 1;
+    }
+    health = std::move(*started);
+    DSTART_LOG_INFO(log, "plain HTTP health check listening",
+                    {{"address", fmt::format("{}:{}", h.address, health->port())}});
+  }
+
   int sig = 0;
   sigwait(&stop, &sig);
   DSTART_LOG_INFO(log, fmt::format("received signal {}, shutting down", sig));
+  if (health) health->Stop();
   (*server)->Stop();
   source->Close();
   return 0;

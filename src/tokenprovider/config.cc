@@ -22,6 +22,8 @@ common::YamlConfig Defaults() {
   y.SetInt("Service.Port", d.port);
   y.SetString("Service.StartupMsg", d.startup_msg);
   y.SetInt("Service.MaxConnections", static_cast<int64_t>(d.max_connections));
+  y.SetInt("Service.HealthPort", d.health_port);
+  y.SetString("Service.HealthAddr", d.health_address);
   y.SetString("TokenConfig.DefaultTokenTTL", "1h");
   y.SetString("TokenConfig.DefaultJWTTTL", "15m");
   y.SetString("TokenConfig.DefaultJWTAudience", d.default_jwt_audience);
@@ -62,6 +64,8 @@ absl::StatusOr<Config> FromYaml(const common::YamlConfig& y) {
   DSTART_ASSIGN_OR_RETURN(c.listen_address, y.GetString("Service.ServerBindAddr"));
   if (c.listen_address.empty()) c.listen_address = "0.0.0.0";
   DSTART_ASSIGN_OR_RETURN(c.port, Port(y, "Service.Port"));
+  DSTART_ASSIGN_OR_RETURN(c.health_port, Port(y, "Service.HealthPort"));
+  DSTART_ASSIGN_OR_RETURN(c.health_address, y.GetString("Service.HealthAddr"));
   DSTART_ASSIGN_OR_RETURN(c.startup_msg, y.GetString("Service.StartupMsg"));
   DSTART_ASSIGN_OR_RETURN(int64_t max_conn, y.GetInt("Service.MaxConnections"));
   if (max_conn < 1) return absl::InvalidArgumentError("Service.MaxConnections: must be at least 1");

@@ -27,6 +27,10 @@ struct Config {
   std::string listen_address = "0.0.0.0";  // Service.ServerBindAddr ("" = all interfaces)
   int port = 59841;                        // Service.Port
   std::string startup_msg = "This is the SPIFFE token provider microservice";
+  // Plain-HTTP health listener for checkers that cannot do mutual TLS (spec/edgex.md §12 item
+  // 13): Service.HealthPort (0 = off, the default) on Service.HealthAddr (loopback by default).
+  int health_port = 0;
+  std::string health_address = "127.0.0.1";
   size_t max_connections = 256;  // Service.MaxConnections (beyond EdgeX)
   size_t max_body_bytes = 64 * 1024;
   std::chrono::milliseconds header_timeout{5000};

@@ -247,6 +247,23 @@ TEST_F(TokenProviderTest, ServerSvidRotatesWithoutRestart) {
   EXPECT_EQ(s.Curl(s.token_role_port(), s.ping_cert(), {}, "/api/v3/ping").code, 200);
 }
 
+TEST_F(TokenProviderTest, OptInPlainHealthPortServesOnlyPing) {
+  Stack& s = *stack_;
+  int health = FreeTcpPort();
+  s.StartProvider("health", {"SERVICE_HEALTHPORT=" + std::to_string(health)});
+  std::string base = "http://127.0.0.1:" + std::to_string(health);
+  auto ping = RunCommand({"curl", "-sS", base + "/api/v3/ping"});
+  EXPECT_EQ(ping.out, "pong") << ping.err;
+  auto token = RunCommand({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                           base + "/api/v3/gettoken?service_key=core-data"});
+  EXPECT_EQ(token.out, "404");
+  // No request bodies at all on this port.
+  auto body = RunCommand({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-d",
+                          "service_key=core-data", base + "/api/v3/gettoken"});
+  EXPECT_EQ(body.out, "413");
+  EXPECT_NE(s.ProviderLog("health").find("Health check request received"), std::string::npos);
+}
+
 TEST(TokenProviderCommandTest, BadConfigAndArguments) {
   TempDir dir;
   WriteFile(dir / "configuration.yaml", "TokenConfig:\n  MintStrategy: nope\n");
