@@ -63,7 +63,8 @@ Series Run(Stack& s, int port, const std::string& cert, const std::string& path,
 void Print(const char* name, Series s) {
   std::sort(s.ms.begin(), s.ms.end());
   auto pct = [&](double p) {
-    return s.ms.empty() ? 0.0 : s.ms[std::min(s.ms.size() - 1, static_cast<size_t>(p * s.ms.size()))];
+    return s.ms.empty() ? 0.0
+                        : s.ms[std::min(s.ms.size() - 1, static_cast<size_t>(p * s.ms.size()))];
   };
   std::printf("%-34s n=%-5zu failures=%-3d %8.1f /s  p50 %7.2f ms  p90 %7.2f ms  max %7.2f ms\n",
               name, s.ms.size(), s.failures, s.ms.size() / s.seconds, pct(0.5), pct(0.9),
@@ -80,9 +81,11 @@ int main(int argc, char** argv) {
     s.Start();
     std::string cert = s.ClientSvid("spiffe://edgexfoundry.org/service/core-data");
     const std::string form = "service_key=core-data&known_secret_names=redisdb";
-    Print("ping (fresh mTLS 1.3)", Run(s, s.token_role_port(), cert, "/api/v3/ping", "", count, seconds));
-    Print("gettoken token-role (fresh mTLS)",
-          Run(s, s.token_role_port(), cert, "/api/v3/gettoken?raw_token=true", form, count, seconds));
+    Print("ping (fresh mTLS 1.3)",
+          Run(s, s.token_role_port(), cert, "/api/v3/ping", "", count, seconds));
+    Print(
+        "gettoken token-role (fresh mTLS)",
+        Run(s, s.token_role_port(), cert, "/api/v3/gettoken?raw_token=true", form, count, seconds));
     Print("gettoken userpass (fresh mTLS)",
           Run(s, s.userpass_port(), cert, "/api/v3/gettoken?raw_token=true", form,
               std::max(1, count / 4), seconds));

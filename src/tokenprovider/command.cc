@@ -119,8 +119,9 @@ int RunTokenProvider(std::span<char*> args) {
                                         std::string(created.status().message())));
       return 1;
     }
-    DSTART_LOG_DEBUG(log, fmt::format("waiting for an X509-SVID from {}: {}", source_options.address,
-                                      std::string(created.status().message())));
+    DSTART_LOG_DEBUG(log,
+                     fmt::format("waiting for an X509-SVID from {}: {}", source_options.address,
+                                 std::string(created.status().message())));
     if (StopRequested(stop)) return 0;
   }
   DSTART_LOG_INFO(log, "created X509Source successfully",
@@ -173,7 +174,8 @@ int RunTokenProvider(std::span<char*> args) {
         },
         log);
     if (!started.ok()) {
-      DSTART_LOG_ERROR(log, fmt::format("health listener: {}", std::string(started.status().message())));
+      DSTART_LOG_ERROR(log,
+                       fmt::format("health listener: {}", std::string(started.status().message())));
       return 1;
     }
     health = std::move(*started);

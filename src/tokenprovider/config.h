@@ -35,22 +35,24 @@ struct Config {
   size_t max_body_bytes = 64 * 1024;
   std::chrono::milliseconds header_timeout{5000};
 
-  std::chrono::seconds default_token_ttl{3600};  // TokenConfig.DefaultTokenTTL
-  std::chrono::seconds default_jwt_ttl{900};     // TokenConfig.DefaultJWTTTL
-  std::string default_jwt_audience = "edgex";    // TokenConfig.DefaultJWTAudience
-  std::string userpass_mount_point = "userpass"; // TokenConfig.UserPassMountPoint
-  MintStrategy strategy = MintStrategy::kTokenRole;  // TokenConfig.MintStrategy: token-role|userpass
+  std::chrono::seconds default_token_ttl{3600};   // TokenConfig.DefaultTokenTTL
+  std::chrono::seconds default_jwt_ttl{900};      // TokenConfig.DefaultJWTTTL
+  std::string default_jwt_audience = "edgex";     // TokenConfig.DefaultJWTAudience
+  std::string userpass_mount_point = "userpass";  // TokenConfig.UserPassMountPoint
+  MintStrategy strategy =
+      MintStrategy::kTokenRole;  // TokenConfig.MintStrategy: token-role|userpass
   // Grants per SVID per minute (TokenConfig.RateLimitPerMinute); 0 disables the limit.
   int rate_limit_per_minute = 30;
 
-  std::string endpoint_socket = "/tmp/edgex/secrets/spiffe/public/api.sock";  // Spiffe.EndpointSocket
-  std::string trust_domain = "edgexfoundry.org";                             // Spiffe.TrustDomain
+  std::string endpoint_socket =
+      "/tmp/edgex/secrets/spiffe/public/api.sock";  // Spiffe.EndpointSocket
+  std::string trust_domain = "edgexfoundry.org";    // Spiffe.TrustDomain
 
-  std::string store_protocol = "http";  // SecretStore.Protocol
-  std::string store_host = "localhost"; // SecretStore.Host
-  int store_port = 8200;                // SecretStore.Port
-  std::string store_root_ca;            // SecretStore.RootCaCertPath
-  std::string token_file =              // SecretStore.TokenFile
+  std::string store_protocol = "http";   // SecretStore.Protocol
+  std::string store_host = "localhost";  // SecretStore.Host
+  int store_port = 8200;                 // SecretStore.Port
+  std::string store_root_ca;             // SecretStore.RootCaCertPath
+  std::string token_file =               // SecretStore.TokenFile
       "/tmp/edgex/secrets/security-spiffe-token-provider/secrets-token.json";
 };
 

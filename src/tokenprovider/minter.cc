@@ -94,9 +94,8 @@ absl::StatusOr<std::string> PolicyAndEntity(StoreSession& s, const std::string& 
     DSTART_ASSIGN_OR_RETURN(
         e, s.Call("read entity", "GET", "identity/entity/name/" + key, nullptr, {200}));
   }
-  std::string id = e.body.is_object() && e.body["data"].is_object()
-                       ? e.body["data"].value("id", "")
-                       : "";
+  std::string id =
+      e.body.is_object() && e.body["data"].is_object() ? e.body["data"].value("id", "") : "";
   if (id.empty()) return absl::InternalError("read entity: no data.id in the store's reply");
   return id;
 }
@@ -140,7 +139,8 @@ Minter::Minter(Config config, common::Logger logger)
 absl::StatusOr<MintedToken> Minter::Mint(const std::string& privileged_token,
                                          const std::string& key) const {
   DSTART_ASSIGN_OR_RETURN(StoreSession s, StoreSession::Open(config_, privileged_token));
-  DSTART_LOG_INFO(logger_, fmt::format("creating policy, identity, and userpass binding for {}", key));
+  DSTART_LOG_INFO(logger_,
+                  fmt::format("creating policy, identity, and userpass binding for {}", key));
   DSTART_ASSIGN_OR_RETURN(std::string entity_id, PolicyAndEntity(s, key));
   const std::string ttl = Duration(config_.default_token_ttl);
 
@@ -168,12 +168,13 @@ absl::StatusOr<MintedToken> Minter::Mint(const std::string& privileged_token,
   DSTART_RETURN_IF_ERROR(
       s.Call("create user", "POST", fmt::format("auth/{}/users/{}", mount, key), &user, {200, 204})
           .status());
-  DSTART_ASSIGN_OR_RETURN(Reply auths, s.Call("list auth mounts", "GET", "sys/auth", nullptr, {200}));
+  DSTART_ASSIGN_OR_RETURN(Reply auths,
+                          s.Call("list auth mounts", "GET", "sys/auth", nullptr, {200}));
   const std::string mount_key = mount + "/";
   std::string accessor;
-  for (const json* where : {&auths.body, auths.body.is_object() && auths.body.contains("data")
-                                             ? &auths.body["data"]
-                                             : &auths.body}) {
+  for (const json* where :
+       {&auths.body, auths.body.is_object() && auths.body.contains("data") ? &auths.body["data"]
+                                                                           : &auths.body}) {
     if (where->is_object() && where->contains(mount_key) && (*where)[mount_key].is_object()) {
       accessor = (*where)[mount_key].value("accessor", "");
     }
@@ -186,9 +187,9 @@ absl::StatusOr<MintedToken> Minter::Mint(const std::string& privileged_token,
       s.Call("bind entity alias", "POST", "identity/entity-alias", &alias, {200, 204}).status());
   DSTART_RETURN_IF_ERROR(Roles(s, config_, key));
   json login = {{"password", password}};
-  DSTART_ASSIGN_OR_RETURN(Reply r, s.Call("login", "POST",
-                                          fmt::format("auth/{}/login/{}", mount, key), &login,
-                                          {200}, /*with_token=*/false));
+  DSTART_ASSIGN_OR_RETURN(
+      Reply r, s.Call("login", "POST", fmt::format("auth/{}/login/{}", mount, key), &login, {200},
+                      /*with_token=*/false));
   MintedToken t = FromResponse(r.body);
   if (t.client_token.empty()) return absl::InternalError("login: no auth.client_token");
   return t;

@@ -35,7 +35,8 @@ class Minter {
 
   // Installs policy edgex-service-<key> and the rest for `key`, returning a fresh token.
   // Errors name the step and the store's reply.
-  absl::StatusOr<MintedToken> Mint(const std::string& privileged_token, const std::string& key) const;
+  absl::StatusOr<MintedToken> Mint(const std::string& privileged_token,
+                                   const std::string& key) const;
 
   // Copies each known secret in `names` from its bootstrapper path to secret/edgex/<key>/<name>;
   // unknown names are logged (WARN) and skipped.

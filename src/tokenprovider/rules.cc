@@ -67,9 +67,9 @@ absl::StatusOr<std::string> AuthorizeServiceKey(std::string_view name, std::stri
         requested));
   }
   if (requested != name) {
-    return absl::PermissionDeniedError(fmt::format(
-        "unequal service key and service name: {} may request only its own key, not {}", name,
-        requested));
+    return absl::PermissionDeniedError(
+        fmt::format("unequal service key and service name: {} may request only its own key, not {}",
+                    name, requested));
   }
   return std::string(requested);
 }

@@ -49,8 +49,8 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseForm(const
   };
   if (auto s = add(r.query); !s.ok()) return s;
   std::string_view type = Header(r, "content-type");
-  if (!r.body.empty() && (type.empty() ||
-                          type.substr(0, 33) == "application/x-www-form-urlencoded")) {
+  if (!r.body.empty() &&
+      (type.empty() || type.substr(0, 33) == "application/x-www-form-urlencoded")) {
     if (auto s = add(r.body); !s.ok()) return s;
   }
   return out;
@@ -58,7 +58,8 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseForm(const
 
 std::optional<bool> ParseGoBool(std::string_view s) {
   if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" || s == "True") return true;
-  if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" || s == "False") return false;
+  if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" || s == "False")
+    return false;
   return std::nullopt;
 }
 
@@ -135,8 +136,7 @@ HttpResponse TokenService::GetToken(const HttpRequest& request) {
         size_t comma = v.find(',', start);
         std::string name = Trim(std::string_view(v).substr(
             start, comma == std::string::npos ? std::string::npos : comma - start));
-        if (!name.empty() &&
-            std::find(secrets.begin(), secrets.end(), name) == secrets.end()) {
+        if (!name.empty() && std::find(secrets.begin(), secrets.end(), name) == secrets.end()) {
           secrets.push_back(name);
         }
         if (comma == std::string::npos) break;
@@ -182,8 +182,8 @@ HttpResponse TokenService::GetToken(const HttpRequest& request) {
   DSTART_LOG_INFO(logger_, fmt::format("using policy/token defaults for service {}", *key));
   auto token = minter_.Mint(*privileged, *key);
   if (!token.ok()) {
-    std::string m = fmt::format("failed create secret store token: {}",
-                                std::string(token.status().message()));
+    std::string m =
+        fmt::format("failed create secret store token: {}", std::string(token.status().message()));
     DSTART_LOG_ERROR(logger_, m);
     return Error(500, m);
   }
@@ -203,8 +203,9 @@ HttpResponse TokenService::GetToken(const HttpRequest& request) {
   } else if (auto b = ParseGoBool(*raw_token)) {
     raw = *b;
   } else {
-    DSTART_LOG_WARN(logger_, fmt::format("could not parse raw_token \"{}\", returning the JSON response",
-                                         *raw_token));
+    DSTART_LOG_WARN(
+        logger_,
+        fmt::format("could not parse raw_token \"{}\", returning the JSON response", *raw_token));
   }
   HttpResponse r;
   if (raw) {

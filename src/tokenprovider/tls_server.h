@@ -28,9 +28,9 @@ namespace dstart::tokenprovider {
 
 struct HttpRequest {
   std::string method;
-  std::string target;  // Path and query as sent.
-  std::string path;    // Before '?'.
-  std::string query;   // After '?'.
+  std::string target;                                        // Path and query as sent.
+  std::string path;                                          // Before '?'.
+  std::string query;                                         // After '?'.
   std::vector<std::pair<std::string, std::string>> headers;  // Names lower-cased.
   std::string body;
   std::string peer_id;  // The client's verified SPIFFE ID ("" on the plain health listener).
@@ -48,7 +48,7 @@ using ContextFn = std::function<std::shared_ptr<const spiffe::workloadapi::X509C
 
 struct TlsServerOptions {
   std::string address = "0.0.0.0";
-  int port = 0;  // 0 picks a free port.
+  int port = 0;              // 0 picks a free port.
   std::string trust_domain;  // Required for TLS.
   bool tls = true;           // false: plain HTTP (the opt-in health listener).
   size_t max_connections = 256;

@@ -25,9 +25,10 @@ TEST(ConfigTest, DefaultsAreEdgexs) {
 
 TEST(ConfigTest, FileThenEnvironment) {
   TempDir dir;
-  WriteFile(dir / "configuration.yaml",
-            "Service:\n  Port: 6000\nTokenConfig:\n  DefaultTokenTTL: 2h\n  MintStrategy: userpass\n"
-            "Spiffe:\n  TrustDomain: example.org\n");
+  WriteFile(
+      dir / "configuration.yaml",
+      "Service:\n  Port: 6000\nTokenConfig:\n  DefaultTokenTTL: 2h\n  MintStrategy: userpass\n"
+      "Spiffe:\n  TrustDomain: example.org\n");
   auto c = LoadConfig((dir / "configuration.yaml").string(),
                       {{"SPIFFE_TRUSTDOMAIN", "other.org"}, {"SECRETSTORE_PORT", "8300"}});
   ASSERT_TRUE(c.ok()) << c.status();

@@ -126,7 +126,8 @@ TEST_F(TokenProviderTest, NoClientCertificateIsRefusedInTheHandshake) {
 TEST_F(TokenProviderTest, AnotherCaOfTheSameTrustDomainIsRefused) {
   Stack& s = *stack_;
   Ca rogue("edgexfoundry.org");
-  std::string cert = s.WriteSvid("rogue", rogue.Issue("spiffe://edgexfoundry.org/service/core-data"));
+  std::string cert =
+      s.WriteSvid("rogue", rogue.Issue("spiffe://edgexfoundry.org/service/core-data"));
   Reply r = s.GetToken(cert, {"service_key=core-data"});
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.curl_exit, 0);
@@ -154,8 +155,8 @@ TEST_F(TokenProviderTest, SelfSignedLeafIsRefused) {
 
 TEST_F(TokenProviderTest, Tls12IsRefused) {
   Stack& s = *stack_;
-  Reply r = s.Curl(s.token_role_port(), s.ping_cert(), {"--tlsv1.2", "--tls-max", "1.2"},
-                   "/api/v3/ping");
+  Reply r =
+      s.Curl(s.token_role_port(), s.ping_cert(), {"--tlsv1.2", "--tls-max", "1.2"}, "/api/v3/ping");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.curl_exit, 0);
   EXPECT_EQ(s.Curl(s.token_role_port(), s.ping_cert(), {"--tlsv1.3"}, "/api/v3/ping").code, 200);
@@ -180,8 +181,8 @@ TEST_F(TokenProviderTest, MethodsPathsAndBodyLimit) {
                      {"--data-binary", "@" + (s.dir() / "big.txt").string()}, "/api/v3/gettoken");
   EXPECT_EQ(big.code, 413);
   // A malformed form is a 400 naming the parse error.
-  Reply bad = s.Curl(s.token_role_port(), cert, {"--data-binary", "service_key=%zz"},
-                     "/api/v3/gettoken");
+  Reply bad =
+      s.Curl(s.token_role_port(), cert, {"--data-binary", "service_key=%zz"}, "/api/v3/gettoken");
   EXPECT_EQ(bad.code, 400);
   EXPECT_NE(bad.body.find("could not parse form"), std::string::npos) << bad.body;
 }
@@ -223,11 +224,11 @@ TEST_F(TokenProviderTest, PerSvidRateLimit) {
 TEST_F(TokenProviderTest, ServerSvidRotatesWithoutRestart) {
   Stack& s = *stack_;
   auto serial = [&] {
-    auto r = RunCommand({"sh", "-c",
-                         "openssl s_client -connect 127.0.0.1:" +
-                             std::to_string(s.token_role_port()) + " -cert " + s.ping_cert() +
-                             ".pem -key " + s.ping_cert() +
-                             ".key </dev/null 2>/dev/null | openssl x509 -noout -serial"});
+    auto r =
+        RunCommand({"sh", "-c",
+                    "openssl s_client -connect 127.0.0.1:" + std::to_string(s.token_role_port()) +
+                        " -cert " + s.ping_cert() + ".pem -key " + s.ping_cert() +
+                        ".key </dev/null 2>/dev/null | openssl x509 -noout -serial"});
     return r.out;
   };
   std::string before = serial();

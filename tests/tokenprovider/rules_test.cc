@@ -14,11 +14,11 @@ TEST(ServiceNameFromIdTest, AcceptsOneSegmentServiceIds) {
 
 TEST(ServiceNameFromIdTest, RefusesIdsOutsideServiceOrWithMoreSegments) {
   const std::string td = "edgexfoundry.org";
-  for (const char* id : {"spiffe://edgexfoundry.org/spire/agent/x509pop/cn/agent0",
-                         "spiffe://edgexfoundry.org/service/", "spiffe://edgexfoundry.org/service",
-                         "spiffe://edgexfoundry.org/service/core-data/extra",
-                         "spiffe://edgexfoundry.org/service/..", "spiffe://edgexfoundry.org",
-                         "https://edgexfoundry.org/service/core-data", ""}) {
+  for (const char* id :
+       {"spiffe://edgexfoundry.org/spire/agent/x509pop/cn/agent0",
+        "spiffe://edgexfoundry.org/service/", "spiffe://edgexfoundry.org/service",
+        "spiffe://edgexfoundry.org/service/core-data/extra", "spiffe://edgexfoundry.org/service/..",
+        "spiffe://edgexfoundry.org", "https://edgexfoundry.org/service/core-data", ""}) {
     auto name = ServiceNameFromId(id, td);
     EXPECT_FALSE(name.ok()) << id;
     EXPECT_NE(std::string(name.status().message()).find("Invalid Spiffe SVID format"),

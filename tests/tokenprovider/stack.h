@@ -104,7 +104,8 @@ class Stack {
     int status = 0;
     json r = Store(method, path, root_, body, &status);
     if (status != 200 && status != 204) {
-      throw std::runtime_error(method + " " + path + ": " + std::to_string(status) + " " + r.dump());
+      throw std::runtime_error(method + " " + path + ": " + std::to_string(status) + " " +
+                               r.dump());
     }
   }
 
@@ -122,8 +123,10 @@ class Stack {
   // curl with mutual TLS against a provider; `cert` is a WriteSvid prefix ("" for none).
   Reply Curl(int port, const std::string& cert, const std::vector<std::string>& extra,
              const std::string& path = "/api/v3/gettoken?raw_token=true") {
-    std::vector<std::string> argv = {"curl", "-sS", "--max-time", "20", "-w", "\n%{http_code}",
-                                     "--cacert", (dir_ / "bundle.pem").string()};
+    std::vector<std::string> argv = {"curl",       "-sS",
+                                     "--max-time", "20",
+                                     "-w",         "\n%{http_code}",
+                                     "--cacert",   (dir_ / "bundle.pem").string()};
     if (!cert.empty()) argv.insert(argv.end(), {"--cert", cert + ".pem", "--key", cert + ".key"});
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back("https://localhost:" + std::to_string(port) + path);
@@ -157,21 +160,22 @@ class Stack {
 
   int StartProvider(const std::string& name, std::vector<std::string> env, int port = 0) {
     if (port == 0) port = FreeTcpPort();
-    env.insert(env.end(), {"SERVICE_PORT=" + std::to_string(port),
-                           "SERVICE_SERVERBINDADDR=127.0.0.1",
-                           "SPIFFE_ENDPOINTSOCKET=" + socket_path_,
-                           "SECRETSTORE_HOST=127.0.0.1",
-                           "SECRETSTORE_PORT=" + std::to_string(store_port_),
-                           "SECRETSTORE_TOKENFILE=" + (dir_ / "secrets-token.json").string()});
-    if (std::none_of(env.begin(), env.end(),
-                     [](const std::string& e) { return e.rfind("TOKENCONFIG_RATELIMITPERMINUTE", 0) == 0; })) {
+    env.insert(env.end(),
+               {"SERVICE_PORT=" + std::to_string(port), "SERVICE_SERVERBINDADDR=127.0.0.1",
+                "SPIFFE_ENDPOINTSOCKET=" + socket_path_, "SECRETSTORE_HOST=127.0.0.1",
+                "SECRETSTORE_PORT=" + std::to_string(store_port_),
+                "SECRETSTORE_TOKENFILE=" + (dir_ / "secrets-token.json").string()});
+    if (std::none_of(env.begin(), env.end(), [](const std::string& e) {
+          return e.rfind("TOKENCONFIG_RATELIMITPERMINUTE", 0) == 0;
+        })) {
       env.push_back("TOKENCONFIG_RATELIMITPERMINUTE=1000");
     }
     providers_.push_back(std::make_unique<Process>(
         name, std::vector<std::string>{DstartBinary(), "token-provider", "run"}, dir_.path(), env));
     bool up = WaitFor([&] { return Curl(port, client_ping_, {}, "/api/v3/ping").code == 200; },
                       std::chrono::seconds(20));
-    if (!up) throw std::runtime_error("token provider " + name + " did not start: " + ProviderLog(name));
+    if (!up)
+      throw std::runtime_error("token provider " + name + " did not start: " + ProviderLog(name));
     return port;
   }
 
@@ -203,8 +207,8 @@ class Stack {
         })) {
       throw std::runtime_error("secret store did not start");
     }
-    json init = Store("POST", "sys/init", "", json{{"secret_shares", 1}, {"secret_threshold", 1}},
-                      &status);
+    json init =
+        Store("POST", "sys/init", "", json{{"secret_shares", 1}, {"secret_threshold", 1}}, &status);
     if (status != 200) throw std::runtime_error("sys/init: " + init.dump());
     root_ = init["root_token"];
     Store("POST", "sys/unseal", "", json{{"key", init["keys_base64"][0]}}, &status);
@@ -228,7 +232,8 @@ class Stack {
     spiffe::SelectorSet selectors;
     selectors.insert(Must(spiffe::Selector::Parse("unix:uid:" + std::to_string(::getuid()))));
     const std::string id = "spiffe://edgexfoundry.org/service/security-spiffe-token-provider";
-    cache_->SetEntry({"0-token-provider", Must(spiffe::SpiffeId::FromString(id)), selectors, "", {}});
+    cache_->SetEntry(
+        {"0-token-provider", Must(spiffe::SpiffeId::FromString(id)), selectors, "", {}});
     auto st = cache_->SetSvid("0-token-provider", ca_.Issue(id, {"localhost"}));
     if (!st.ok()) throw std::runtime_error(std::string(st.message()));
     attestor_ = std::make_shared<agent::workloadattestor::UnixAttestor>(
