@@ -650,8 +650,10 @@ class SqliteDataStore final : public DataStore {
   absl::StatusOr<std::optional<Entry>> FindSimilar(const Entry& e) {
     std::vector<int64_t> candidates;
     {
+      // "+parent_id": look up by the SPIFFE ID index. Most entries share one parent (the
+      // agent), so without statistics SQLite's pick of the parent_id index scans them all.
       DSTART_ASSIGN_OR_RETURN(Stmt s, Prepare("SELECT id FROM registered_entries WHERE "
-                                              "spiffe_id = ? AND parent_id = ?"));
+                                              "spiffe_id = ? AND +parent_id = ?"));
       s.Bind(1, e.spiffe_id).Bind(2, e.parent_id);
       while (s.Step()) candidates.push_back(s.Int(0));
       DSTART_RETURN_IF_ERROR(s.status());
