@@ -186,15 +186,7 @@ std::string Certificate::ChainToPem(const std::vector<Certificate>& chain) {
 }
 
 std::vector<uint8_t> Certificate::ToDer() const {
-  unsigned char* out = nullptr;
-  int len = i2d_X509(cert_.get(), &out);
-  if (len <= 0) {
-    internal::ClearOpenSslErrors();
-    return {};
-  }
-  std::vector<uint8_t> der(out, out + len);
-  OPENSSL_free(out);
-  return der;
+  return internal::EncodeDer(i2d_X509, cert_.get());
 }
 
 std::string Certificate::ToPem() const { return EncodePem("CERTIFICATE", ToDer()); }

@@ -101,15 +101,7 @@ absl::StatusOr<CertificateRequest> CertificateRequest::FromPem(std::string_view 
 }
 
 std::vector<uint8_t> CertificateRequest::ToDer() const {
-  unsigned char* out = nullptr;
-  int len = i2d_X509_REQ(req_.get(), &out);
-  if (len <= 0) {
-    internal::ClearOpenSslErrors();
-    return {};
-  }
-  std::vector<uint8_t> der(out, out + len);
-  OPENSSL_free(out);
-  return der;
+  return internal::EncodeDer(i2d_X509_REQ, req_.get());
 }
 
 std::string CertificateRequest::ToPem() const { return EncodePem("CERTIFICATE REQUEST", ToDer()); }

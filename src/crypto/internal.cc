@@ -30,6 +30,8 @@ absl::Status OpenSslError(absl::StatusCode code, std::string_view what) {
 
 void ClearOpenSslErrors() { ERR_clear_error(); }
 
+void FreeDer(unsigned char* der) { OPENSSL_free(der); }
+
 std::string BioContents(BIO* bio) {
   char* data = nullptr;
   long len = BIO_get_mem_data(bio, &data);

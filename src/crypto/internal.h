@@ -28,6 +28,8 @@ struct FreeWith {
 absl::Status OpenSslError(absl::StatusCode code, std::string_view what);
 // Drops whatever OpenSSL queued (after a failure that was handled).
 void ClearOpenSslErrors();
+// OPENSSL_free, callable from a header that does not include <openssl/crypto.h>.
+void FreeDer(unsigned char* der);
 
 // The bytes written to a memory BIO.
 std::string BioContents(BIO* bio);
@@ -49,6 +51,20 @@ absl::StatusOr<GeneralNamesPtr> BuildGeneralNames(const std::vector<std::string>
                                                   const std::vector<std::string>& ips);
 
 const EVP_MD* HashMd(int hash);  // dstart::crypto::Hash as int.
+
+// The DER an OpenSSL i2d_* function writes for `obj`; empty (errors cleared) when it fails.
+template <typename T>
+std::vector<uint8_t> EncodeDer(int (*i2d)(const T*, unsigned char**), const T* obj) {
+  unsigned char* out = nullptr;
+  int len = i2d(obj, &out);
+  if (len <= 0) {
+    ClearOpenSslErrors();
+    return {};
+  }
+  std::vector<uint8_t> der(out, out + len);
+  FreeDer(out);
+  return der;
+}
 
 }  // namespace dstart::crypto::internal
 

@@ -267,15 +267,7 @@ absl::StatusOr<PublicKey> PublicKey::FromRsaComponents(std::span<const uint8_t> 
 }
 
 std::vector<uint8_t> PublicKey::ToDer() const {
-  unsigned char* out = nullptr;
-  int len = i2d_PUBKEY(key_.get(), &out);
-  if (len <= 0) {
-    internal::ClearOpenSslErrors();
-    return {};
-  }
-  std::vector<uint8_t> der(out, out + len);
-  OPENSSL_free(out);
-  return der;
+  return internal::EncodeDer(i2d_PUBKEY, key_.get());
 }
 
 std::string PublicKey::ToPem() const { return EncodePem("PUBLIC KEY", ToDer()); }
